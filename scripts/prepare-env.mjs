@@ -54,7 +54,10 @@ function installNodeModules() {
   process.stderr.write(
     'prepare-env: installing npm dependencies (native addons build from source)\n',
   );
-  run('npm', ['ci', '--no-audit', '--no-fund']);
+  // `npm install`, not `npm ci`: npm 11 leaves other platforms' optional packages (Biome's, Rollup's)
+  // out of the lockfile and `npm ci` then refuses it as out of sync. With the lockfile present,
+  // `npm install` installs exactly the locked versions.
+  run('npm', ['install', '--no-audit', '--no-fund']);
   writeFileSync(stamp, want);
 }
 
