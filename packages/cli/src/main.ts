@@ -1,0 +1,61 @@
+// The airlock command line: builds the command tree, runs one command, maps its outcome to an exit code.
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { registerProofCommands } from './commands/proof.js';
+import { CheckFailed, EXIT, UsageError } from './errors.js';
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+const processIo: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+export function cliVersion(): string {
+  const manifest = JSON.parse(
+    readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+  ) as {
+    version: string;
+  };
+  return manifest.version;
+}
+
+function buildProgram(io: CliIo): Command {
+  const program = new Command('airlock')
+    .description('Airlock: a self-hosted Sigstore stack for disconnected networks')
+    .version(cliVersion(), '-v, --version')
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .exitOverride()
+    .showSuggestionAfterError(true);
+  const print = (line: string) => io.stdout(`${line}\n`);
+  registerProofCommands(program, print);
+  return program;
+}
+
+/** Runs one command line and returns the process exit code; prints one line on failure. */
+export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander has already printed help, the version or its one-line error.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (error instanceof CheckFailed) {
+      io.stderr(`FAIL: ${error.message}\n`);
+      return EXIT.checkFailed;
+    }
+    if (error instanceof UsageError) {
+      io.stderr(`error: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr(`internal error: ${message}\n`);
+    return EXIT.internal;
+  }
+}
