@@ -58,7 +58,8 @@ class HashLevel {
   }
 
   get(index: number): Uint8Array | undefined {
-    if (index >= this.#count) return undefined;
+    // A negative index would make subarray count from the end and hand out an empty "hash".
+    if (index < 0 || index >= this.#count) return undefined;
     return this.#bytes.subarray(index * HASH_SIZE, (index + 1) * HASH_SIZE);
   }
 }
