@@ -2,7 +2,8 @@
 export { ecdsaRawToDer } from './ecdsa-der.js';
 export { KeysError, type KeysErrorCode } from './errors.js';
 export { type ReadKeyFileOptions, readKeyFile, writeEncryptedKeyFile } from './file.js';
-export { type OpenedSigner, type OpenSignerOptions, openSigner } from './open.js';
+export { generateKey, listTokenKeys, readPublicKey } from './manage.js';
+export { type OpenedSigner, type OpenSignerOptions, openPkcs11Token, openSigner } from './open.js';
 export {
   DEFAULT_PKCS11_SESSIONS,
   generateKeyPair,

@@ -8,6 +8,7 @@ import type { Signer } from './signer.js';
 import {
   type CredentialOptions,
   PKCS11_PIN_ENV,
+  type Pkcs11Uri,
   parseKeyUri,
   resolveKeyFilePassword,
   resolvePkcs11Pin,
@@ -68,33 +69,10 @@ export async function openSigner(
   if (parsed.type !== undefined && parsed.type !== 'private') {
     throw new KeysError('INVALID_KEY_URI', 'a signing key URI names a private key (type=private)');
   }
-  if (parsed.token === undefined) {
-    throw new KeysError('INVALID_KEY_URI', 'a pkcs11 key URI must name its token (token=)');
-  }
   if (parsed.object === undefined && parsed.id === undefined) {
     throw new KeysError('INVALID_KEY_URI', 'a pkcs11 key URI must name its key (object= or id=)');
   }
-  const modulePath = parsed.modulePath ?? options.modulePath;
-  if (modulePath === undefined) {
-    throw new KeysError('INVALID_KEY_URI', 'a pkcs11 key URI must name its module (module-path=)');
-  }
-  const pin = await resolvePkcs11Pin(parsed, {
-    ...options,
-    ...(options.pin !== undefined ? { fallback: options.pin } : {}),
-  });
-  if (pin === undefined) {
-    throw new KeysError(
-      'BAD_CREDENTIALS',
-      `no PIN for token '${parsed.token}': add pin-source=<file> to the URI or set ${PKCS11_PIN_ENV}`,
-    );
-  }
-  const token = await Pkcs11Token.open({
-    modulePath,
-    tokenLabel: parsed.token,
-    pin,
-    ...(options.sessions !== undefined ? { sessions: options.sessions } : {}),
-    ...(options.asyncSign !== undefined ? { asyncSign: options.asyncSign } : {}),
-  });
+  const token = await openPkcs11Token(parsed, options);
   let signer: Pkcs11Signer;
   try {
     signer = await Pkcs11Signer.open(token, {
@@ -111,4 +89,42 @@ export async function openSigner(
     sign: (message) => signer.sign(message),
     close: () => token.close(),
   };
+}
+
+/**
+ * Opens and logs in to the token a `pkcs11:` URI names (token=, module-path=, PIN as for openSigner),
+ * for managing keys in it. Close it when done.
+ */
+export async function openPkcs11Token(
+  uri: string | Pkcs11Uri,
+  options: OpenSignerOptions = {},
+): Promise<Pkcs11Token> {
+  const parsed = typeof uri === 'string' ? parseKeyUri(uri) : uri;
+  if (parsed.scheme !== 'pkcs11') {
+    throw new KeysError('INVALID_KEY_URI', 'a token URI starts with pkcs11:');
+  }
+  if (parsed.token === undefined) {
+    throw new KeysError('INVALID_KEY_URI', 'a pkcs11 key URI must name its token (token=)');
+  }
+  const modulePath = parsed.modulePath ?? options.modulePath;
+  if (modulePath === undefined) {
+    throw new KeysError('INVALID_KEY_URI', 'a pkcs11 key URI must name its module (module-path=)');
+  }
+  const pin = await resolvePkcs11Pin(parsed, {
+    ...options,
+    ...(options.pin !== undefined ? { fallback: options.pin } : {}),
+  });
+  if (pin === undefined) {
+    throw new KeysError(
+      'BAD_CREDENTIALS',
+      `no PIN for token '${parsed.token}': add pin-source=<file> to the URI or set ${PKCS11_PIN_ENV}`,
+    );
+  }
+  return Pkcs11Token.open({
+    modulePath,
+    tokenLabel: parsed.token,
+    pin,
+    ...(options.sessions !== undefined ? { sessions: options.sessions } : {}),
+    ...(options.asyncSign !== undefined ? { asyncSign: options.asyncSign } : {}),
+  });
 }
