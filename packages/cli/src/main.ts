@@ -1,7 +1,11 @@
 // The airlock command line: builds the command tree, runs one command, maps its outcome to an exit code.
 import { readFileSync } from 'node:fs';
+import { KeysError } from '@airlock/keys';
 import { Command, CommanderError } from 'commander';
+import { registerKeysCommands } from './commands/keys.js';
 import { registerProofCommands } from './commands/proof.js';
+import { registerServeCommands } from './commands/serve.js';
+import { registerUpCommand } from './commands/up.js';
 import { CheckFailed, EXIT, UsageError } from './errors.js';
 
 export interface CliIo {
@@ -23,7 +27,7 @@ export function cliVersion(): string {
   return manifest.version;
 }
 
-function buildProgram(io: CliIo): Command {
+export function buildProgram(io: CliIo): Command {
   const program = new Command('airlock')
     .description('Airlock: a self-hosted Sigstore stack for disconnected networks')
     .version(cliVersion(), '-v, --version')
@@ -31,7 +35,11 @@ function buildProgram(io: CliIo): Command {
     .exitOverride()
     .showSuggestionAfterError(true);
   const print = (line: string) => io.stdout(`${line}\n`);
+  registerKeysCommands(program, print);
   registerProofCommands(program, print);
+  const warn = (line: string) => io.stderr(`${line}\n`);
+  registerServeCommands(program, print, warn);
+  registerUpCommand(program, print, warn);
   return program;
 }
 
@@ -52,6 +60,16 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     }
     if (error instanceof UsageError) {
       io.stderr(`error: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof KeysError) {
+      // Wrong PIN, missing key, bad key URI: configuration the user fixes. Messages hold no secrets.
+      io.stderr(`error: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES') {
+      io.stderr(`error: cannot listen: ${(error as Error).message}\n`);
       return EXIT.usage;
     }
     const message = error instanceof Error ? error.message : String(error);

@@ -1,0 +1,61 @@
+// Starts the transparency log as a process would run it: open the keys by URI, open both logs, listen.
+import { type OpenedSigner, openSigner } from '@airlock/keys';
+import type { FastifyInstance } from 'fastify';
+import { type BatchOptions, openRekorLogs } from './logs.js';
+import { createTlogServer } from './server.js';
+
+export interface StartTlogOptions {
+  readonly dataDir: string;
+  /** The bare hostname in checkpoints (the host of the URL clients are given). */
+  readonly hostname: string;
+  /** Address and port to listen on; port 0 picks a free one. */
+  readonly listenHost: string;
+  readonly port: number;
+  /** `pkcs11:` or `file:` URIs of the v1 (ECDSA) and v2 log keys. */
+  readonly v1KeyUri: string;
+  readonly v2KeyUri: string;
+  readonly batch?: BatchOptions;
+  readonly logger?: boolean;
+}
+
+export interface RunningTlog {
+  readonly url: string;
+  readonly app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+export async function startTlog(options: StartTlogOptions): Promise<RunningTlog> {
+  const signers: OpenedSigner[] = [];
+  const closeSigners = () => Promise.all(signers.map((signer) => signer.close()));
+  try {
+    const v1Signer = await openSigner(options.v1KeyUri);
+    signers.push(v1Signer);
+    const v2Signer = await openSigner(options.v2KeyUri);
+    signers.push(v2Signer);
+    const logs = await openRekorLogs({
+      dataDir: options.dataDir,
+      hostname: options.hostname,
+      v1Signer,
+      v2Signer,
+      ...(options.batch ? { batch: options.batch } : {}),
+    });
+    const app = await createTlogServer({
+      logs,
+      ...(options.logger !== undefined ? { logger: options.logger } : {}),
+    });
+    await app.listen({ host: options.listenHost, port: options.port });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : options.port;
+    return {
+      url: `http://${options.listenHost}:${port}`,
+      app,
+      async close() {
+        await app.close();
+        await closeSigners();
+      },
+    };
+  } catch (error) {
+    await closeSigners();
+    throw error;
+  }
+}
