@@ -11,11 +11,13 @@ CREATE TABLE IF NOT EXISTS meta (
 
 -- One row per leaf, at its index. leaf_hash is the RFC 6962 leaf hash of body (Rekor's entry UUID);
 -- its unique index is the deduplication index.
+-- extra_data is kept with the entry but not hashed (a CT log's certificate chain).
 CREATE TABLE IF NOT EXISTS entries (
   idx             INTEGER PRIMARY KEY,
   leaf_hash       BLOB NOT NULL,
   body            BLOB NOT NULL,
-  integrated_time INTEGER NOT NULL
+  integrated_time INTEGER NOT NULL,
+  extra_data      BLOB
 );
 CREATE UNIQUE INDEX IF NOT EXISTS entries_by_leaf_hash ON entries (leaf_hash);
 

@@ -47,6 +47,8 @@ export interface Submission {
   /** The leaf: the canonical entry body. */
   readonly body: Uint8Array;
   readonly searchKeys?: readonly string[];
+  /** Kept with the entry, not hashed into the tree. */
+  readonly extraData?: Uint8Array;
 }
 
 /** The outcome of a submission: a new entry (durable, under `state`) or the existing identical one. */
@@ -276,7 +278,13 @@ export class TransparencyLog {
         const index = range.size;
         range.append(pending.leafHash, visit);
         inBatch.set(key(pending.leafHash), index);
-        const entry = { leafHash: pending.leafHash, body: pending.submission.body, integratedTime };
+        const { extraData } = pending.submission;
+        const entry = {
+          leafHash: pending.leafHash,
+          body: pending.submission.body,
+          integratedTime,
+          ...(extraData ? { extraData } : {}),
+        };
         entries.push({ ...entry, searchKeys: pending.submission.searchKeys ?? [] });
         added.push({ pending, entry: { index, ...entry } });
       });

@@ -59,7 +59,7 @@ export class SqliteLogStore implements LogStore {
         )
         .safeIntegers(true),
       insertEntry: db.prepare(
-        'INSERT INTO entries (idx, leaf_hash, body, integrated_time) VALUES (?, ?, ?, ?)',
+        'INSERT INTO entries (idx, leaf_hash, body, integrated_time, extra_data) VALUES (?, ?, ?, ?, ?)',
       ),
       insertKey: db.prepare('INSERT OR IGNORE INTO search_keys (key, idx) VALUES (?, ?)'),
       upsertTile: db.prepare(
@@ -74,7 +74,7 @@ export class SqliteLogStore implements LogStore {
         .pluck(),
       entries: db
         .prepare(
-          'SELECT idx, leaf_hash, body, integrated_time FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx',
+          'SELECT idx, leaf_hash, body, integrated_time, extra_data FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx',
         )
         .safeIntegers(true),
       tile: db.prepare('SELECT hashes FROM tiles WHERE level = ? AND tile_index = ?').pluck(),
@@ -117,7 +117,13 @@ export class SqliteLogStore implements LogStore {
       }
       let index = batch.fromSize;
       for (const entry of batch.entries) {
-        s.insertEntry.run(index, entry.leafHash, entry.body, entry.integratedTime);
+        s.insertEntry.run(
+          index,
+          entry.leafHash,
+          entry.body,
+          entry.integratedTime,
+          entry.extraData ?? null,
+        );
         for (const key of entry.searchKeys) s.insertKey.run(key, index);
         index++;
       }
@@ -147,12 +153,14 @@ export class SqliteLogStore implements LogStore {
       leaf_hash: Buffer;
       body: Buffer;
       integrated_time: bigint;
+      extra_data: Buffer | null;
     }[];
     return rows.map((row) => ({
       index: row.idx,
       leafHash: row.leaf_hash,
       body: row.body,
       integratedTime: Number(row.integrated_time),
+      ...(row.extra_data ? { extraData: row.extra_data } : {}),
     }));
   }
 

@@ -7,6 +7,8 @@ export interface StoredEntry {
   readonly body: Uint8Array;
   /** Unix seconds at which the entry was sequenced. */
   readonly integratedTime: number;
+  /** Bytes kept with the entry but not part of its leaf (a CT log's certificate chain). */
+  readonly extraData?: Uint8Array;
 }
 
 /** A tree size, its root, the peaks that let the sequencer continue, and the checkpoint that signs it. */
@@ -25,6 +27,7 @@ export interface NewEntry {
   readonly integratedTime: number;
   /** Search keys (e.g. `sha256:<hex>`) under which the entry can be found. */
   readonly searchKeys: readonly string[];
+  readonly extraData?: Uint8Array;
 }
 
 /** The newest content of one hash tile: `hashes` holds its first width·32 bytes. */

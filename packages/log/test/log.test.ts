@@ -90,6 +90,17 @@ describe('TransparencyLog', () => {
     expect(log.treeState.size).toBe(1n);
   });
 
+  it('keeps extra data with an entry without hashing it into the leaf', async () => {
+    const log = await openLog(dbPath());
+    const result = await log.add({ body: body(7), extraData: Buffer.from('chain bytes') });
+    expect(result.kind).toBe('added');
+    const entry = await log.entry(0n);
+    expect(Buffer.from(entry!.extraData!).toString()).toBe('chain bytes');
+    expect(Buffer.from(entry!.leafHash)).toEqual(Buffer.from(hashLeaf(body(7))));
+    await log.add({ body: body(8) });
+    expect((await log.entry(1n))!.extraData).toBeUndefined();
+  });
+
   it('serves tiles and entry bundles that match the tree', async () => {
     const log = await openLog(dbPath(), { batchMaxSize: 64 });
     const memory = new MemoryHashStore();

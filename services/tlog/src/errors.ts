@@ -1,20 +1,7 @@
-// Every error the log's HTTP API answers with: a status and Rekor's JSON body {code, message}.
-// Library errors are mapped here once; nothing else decides a status.
+// How the transparency log maps its libraries' errors to HTTP statuses (Rekor's {code, message} body).
+import { ApiError, type ErrorMapper } from '@airlock/http';
 import { DEFAULT_RETRY_AFTER_SECONDS, LogError } from '@airlock/log';
 import { RekorError } from '@airlock/rekor';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-
-/** An error whose message is safe to show to the client. */
-export class ApiError extends Error {
-  override readonly name = 'ApiError';
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
 
 const LOG_STATUS: Record<LogError['code'], number> = {
   PUSHBACK: 503,
@@ -27,44 +14,22 @@ const LOG_STATUS: Record<LogError['code'], number> = {
   CLOSED: 503,
 };
 
-function toApiError(error: unknown): ApiError {
-  if (error instanceof ApiError) return error;
-  if (error instanceof RekorError) {
-    // Shape problems are 400; a well-formed entry whose signature does not verify is 400 too in Rekor.
-    return new ApiError(error.code === 'UNSUPPORTED_KIND' ? 400 : 400, error.message);
-  }
-  if (error instanceof LogError) {
-    const status = LOG_STATUS[error.code];
-    if (status >= 500 && error.code !== 'PUSHBACK' && error.code !== 'CLOSED') {
-      return new ApiError(status, 'the log could not store the entry');
-    }
-    const headers: Record<string, string> =
-      error.code === 'PUSHBACK' ? { 'retry-after': String(DEFAULT_RETRY_AFTER_SECONDS) } : {};
-    return new ApiError(status, error.message, headers);
-  }
-  const fastifyError = error as Partial<FastifyError>;
-  if (
-    typeof fastifyError.statusCode === 'number' &&
-    fastifyError.statusCode >= 400 &&
-    fastifyError.statusCode < 500
-  ) {
-    // Fastify's own rejections: malformed JSON, wrong content type, body too large, schema violations.
-    return new ApiError(fastifyError.statusCode, fastifyError.message ?? 'bad request');
-  }
-  return new ApiError(500, 'internal error');
-}
+/** A rejected entry is 400, as in Rekor, except one that is simply too large. */
+export const rekorErrors: ErrorMapper = (error) => {
+  if (!(error instanceof RekorError)) return undefined;
+  return new ApiError(error.code === 'TOO_LARGE' ? 413 : 400, error.message);
+};
 
-export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
-  const apiError = toApiError(error);
-  if (apiError.status >= 500) request.log.error({ err: error }, 'request failed');
-  reply
-    .code(apiError.status)
-    .headers(apiError.headers)
-    .send({ code: apiError.status, message: apiError.message });
-}
-
-export function notFound(request: FastifyRequest, reply: FastifyReply): void {
-  reply
-    .code(404)
-    .send({ code: 404, message: `no route ${request.method} ${request.url.split('?')[0]}` });
-}
+/** Storage failures stay private (500 with a generic message); pushback tells the client when to retry. */
+export const logErrors: ErrorMapper = (error) => {
+  if (!(error instanceof LogError)) return undefined;
+  const status = LOG_STATUS[error.code];
+  if (error.code === 'PUSHBACK') {
+    return new ApiError(status, error.message, {
+      'retry-after': String(DEFAULT_RETRY_AFTER_SECONDS),
+    });
+  }
+  if (status >= 500 && error.code !== 'CLOSED')
+    return new ApiError(status, 'the log could not store the entry');
+  return new ApiError(status, error.message);
+};

@@ -1,8 +1,9 @@
 // The transparency log service as a Fastify plugin: Rekor v1 and v2 APIs and both logs' tiles.
+
+import { jsonErrorHandler, jsonNotFound, tileRoutes } from '@airlock/http';
 import type { FastifyInstance } from 'fastify';
-import { errorHandler, notFound } from './errors.js';
+import { logErrors, rekorErrors } from './errors.js';
 import type { RekorLogs } from './logs.js';
-import { tileRoutes } from './routes/tiles.js';
 import { rekorV1Routes } from './routes/v1.js';
 import { rekorV2Routes } from './routes/v2.js';
 
@@ -19,8 +20,8 @@ export async function tlogPlugin(app: FastifyInstance, options: TlogPluginOption
   const { logs } = options;
   // Entries are JSON; anything else is 415 rather than a string handed to the entry parsers.
   app.removeContentTypeParser('text/plain');
-  app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler(notFound);
+  app.setErrorHandler(jsonErrorHandler(rekorErrors, logErrors));
+  app.setNotFoundHandler(jsonNotFound);
   await rekorV1Routes(app, logs);
   await rekorV2Routes(app, logs);
   await tileRoutes(app, logs.v2.log, '');

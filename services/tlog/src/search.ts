@@ -1,7 +1,7 @@
 // Rekor's SearchIndex query ({email, subject, hash, publicKey, operator}) as the search keys the log
 // stores for each entry (see @airlock/rekor's searchKeys).
 import { createHash, createPublicKey, X509Certificate } from 'node:crypto';
-import { ApiError } from './errors.js';
+import { ApiError } from '@airlock/http';
 
 const DIGEST = /^(?:(sha256|sha384|sha512):)?([0-9a-fA-F]+)$/;
 const DIGEST_HEX_LENGTH: Record<string, number> = { sha256: 64, sha384: 96, sha512: 128 };

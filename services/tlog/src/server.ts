@@ -1,5 +1,6 @@
 // A standalone transparency log server: Fastify with the tlog plugin and limits for untrusted input.
-import Fastify, { type FastifyInstance } from 'fastify';
+import { createServiceServer } from '@airlock/http';
+import type { FastifyInstance } from 'fastify';
 import type { RekorLogs } from './logs.js';
 import { tlogPlugin } from './plugin.js';
 
@@ -13,12 +14,9 @@ export interface TlogServerOptions {
 }
 
 export async function createTlogServer(options: TlogServerOptions): Promise<FastifyInstance> {
-  const app = Fastify({
+  const app = createServiceServer({
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
-    logger: options.logger ?? false,
-    // Reject JSON with __proto__ / constructor keys rather than parse it.
-    onProtoPoisoning: 'error',
-    onConstructorPoisoning: 'error',
+    ...(options.logger !== undefined ? { logger: options.logger } : {}),
   });
   await app.register(tlogPlugin, { logs: options.logs });
   app.addHook('onClose', async () => {

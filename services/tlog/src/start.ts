@@ -1,4 +1,5 @@
 // Starts the transparency log as a process would run it: open the keys by URI, open both logs, listen.
+import { listen } from '@airlock/http';
 import { type OpenedSigner, openSigner } from '@airlock/keys';
 import type { FastifyInstance } from 'fastify';
 import { type BatchOptions, openRekorLogs } from './logs.js';
@@ -43,11 +44,9 @@ export async function startTlog(options: StartTlogOptions): Promise<RunningTlog>
       logs,
       ...(options.logger !== undefined ? { logger: options.logger } : {}),
     });
-    await app.listen({ host: options.listenHost, port: options.port });
-    const address = app.server.address();
-    const port = typeof address === 'object' && address ? address.port : options.port;
+    const url = await listen(app, options.listenHost, options.port);
     return {
-      url: `http://${options.listenHost}:${port}`,
+      url,
       app,
       async close() {
         await app.close();

@@ -1,9 +1,10 @@
 // Rekor v1 API (openapi.yaml of sigstore/rekor): create and read entries, log info, proofs, search.
+
+import { ApiError } from '@airlock/http';
 import type { StoredEntry } from '@airlock/log';
 import { hashLeaf } from '@airlock/merkle';
 import { canonicalizeV1, parseProposedEntryV1 } from '@airlock/rekor';
 import type { FastifyInstance } from 'fastify';
-import { ApiError } from '../errors.js';
 import type { RekorLogs, RekorV1Shard } from '../logs.js';
 import { searchKeysForQuery } from '../search.js';
 

@@ -1,7 +1,8 @@
 // Rekor v2 write API (rekor-tiles): POST /api/v2/log/entries answers a complete TransparencyLogEntry.
+
+import { ApiError } from '@airlock/http';
 import { canonicalizeV2, parseCreateEntryRequestV2 } from '@airlock/rekor';
 import type { FastifyInstance } from 'fastify';
-import { ApiError } from '../errors.js';
 import type { RekorLogs } from '../logs.js';
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');

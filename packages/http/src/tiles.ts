@@ -3,8 +3,9 @@
 import type { TransparencyLog } from '@airlock/log';
 import { MerkleError, parseTilePath } from '@airlock/merkle';
 import type { FastifyInstance } from 'fastify';
-import { ApiError } from '../errors.js';
+import { ApiError } from './errors.js';
 
+/** Registers `<prefix>/checkpoint` and `<prefix>/tile/...` for `log`. */
 export async function tileRoutes(
   app: FastifyInstance,
   log: TransparencyLog,
