@@ -2,6 +2,7 @@
 export * from './defaults.js';
 export { LogError, type LogErrorCode } from './errors.js';
 export {
+  type BatchOptions,
   type Sequenced,
   type Submission,
   TransparencyLog,

@@ -43,6 +43,12 @@ export interface TransparencyLogOptions {
   readonly now?: () => number;
 }
 
+/** How a log batches submissions (defaults in defaults.ts). */
+export type BatchOptions = Pick<
+  TransparencyLogOptions,
+  'batchMaxSize' | 'batchMaxAgeMs' | 'maxPending'
+>;
+
 export interface Submission {
   /** The leaf: the canonical entry body. */
   readonly body: Uint8Array;

@@ -86,3 +86,4 @@ export {
   randomSerialNumber,
   SERIAL_NUMBER_BYTES,
 } from './tbs-builder.js';
+export { TlsReader, TlsWriter } from './tls.js';

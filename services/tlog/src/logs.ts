@@ -4,14 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { algorithmOf, type Signer, spkiDer } from '@airlock/keys';
-import { SqliteLogStore, TransparencyLog } from '@airlock/log';
+import { type BatchOptions, SqliteLogStore, TransparencyLog } from '@airlock/log';
 import { c2spLogId, noteSignerFromSigner, rekorV1LogId } from '@airlock/note';
-
-export interface BatchOptions {
-  readonly batchMaxSize?: number;
-  readonly batchMaxAgeMs?: number;
-  readonly maxPending?: number;
-}
 
 export interface RekorLogsOptions {
   /** Where rekor-v1.db and rekor-v2.db live. */

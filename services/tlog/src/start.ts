@@ -1,8 +1,9 @@
 // Starts the transparency log as a process would run it: open the keys by URI, open both logs, listen.
 import { listen } from '@airlock/http';
 import { type OpenedSigner, openSigner } from '@airlock/keys';
+import type { BatchOptions } from '@airlock/log';
 import type { FastifyInstance } from 'fastify';
-import { type BatchOptions, openRekorLogs } from './logs.js';
+import { openRekorLogs } from './logs.js';
 import { createTlogServer } from './server.js';
 
 export interface StartTlogOptions {
