@@ -9,7 +9,9 @@ const alias = ['packages', 'services'].flatMap((group) => {
   return readdirSync(dir, { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && existsSync(`${dir}${entry.name}/package.json`))
     .map((entry) => {
-      const { name } = JSON.parse(readFileSync(`${dir}${entry.name}/package.json`, 'utf8')) as { name: string };
+      const { name } = JSON.parse(readFileSync(`${dir}${entry.name}/package.json`, 'utf8')) as {
+        name: string;
+      };
       return { find: new RegExp(`^${name}$`), replacement: `${dir}${entry.name}/src/index.ts` };
     });
 });

@@ -1,7 +1,10 @@
 // Ends a test run with one plain line, "tests: N passed, N failed, N skipped", for CI logs.
 import type { Reporter, RunnerTask, RunnerTestFile } from 'vitest';
 
-function countTests(tasks: readonly RunnerTask[], counts: Record<'passed' | 'failed' | 'skipped', number>) {
+function countTests(
+  tasks: readonly RunnerTask[],
+  counts: Record<'passed' | 'failed' | 'skipped', number>,
+) {
   for (const task of tasks) {
     if (task.type === 'suite') countTests(task.tasks, counts);
     else if (task.result?.state === 'pass') counts.passed++;
@@ -14,8 +17,12 @@ export default class SummaryReporter implements Reporter {
   onFinished(files: RunnerTestFile[] = []): void {
     const counts = { passed: 0, failed: 0, skipped: 0 };
     countTests(files, counts);
-    const failedFiles = files.filter((file) => file.result?.state === 'fail' && file.tasks.length === 0).length;
+    const failedFiles = files.filter(
+      (file) => file.result?.state === 'fail' && file.tasks.length === 0,
+    ).length;
     counts.failed += failedFiles;
-    process.stdout.write(`\ntests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`);
+    process.stdout.write(
+      `\ntests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`,
+    );
   }
 }
