@@ -21,8 +21,8 @@ function ecKey(curve: string) {
 }
 
 /** r and s of a DER ECDSA signature. */
-function rs(signature: Buffer): { r: bigint; s: bigint } {
-  const sequence = ASN1Obj.parseBuffer(signature);
+function rs(signature: Uint8Array): { r: bigint; s: bigint } {
+  const sequence = ASN1Obj.parseBuffer(Buffer.from(signature));
   return { r: sequence.subs[0]!.toInteger(), s: sequence.subs[1]!.toInteger() };
 }
 

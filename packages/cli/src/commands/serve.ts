@@ -1,5 +1,6 @@
 // `airlock serve <service>`: run one service in the foreground, as a container or unit file would.
 import { join, resolve } from 'node:path';
+import { startCtLog } from '@airlock/ctlog';
 import { startTlog } from '@airlock/tlog';
 import type { Command } from 'commander';
 import { ensureDevKey } from '../dev-keys.js';
@@ -97,4 +98,41 @@ export function registerServeCommands(
       await untilSignal();
       await running.close();
     });
+
+  serve
+    .command('ctlog')
+    .description('the RFC 6962 certificate transparency log the CA submits precertificates to')
+    .requiredOption('--roots <file>', 'PEM file with the CA root certificate(s) the log accepts')
+    .requiredOption('--key <uri>', 'pkcs11: or file: URI of the log key (ECDSA P-256)')
+    .option('--data-dir <dir>', 'where the log database lives', '.airlock/ctlog')
+    .option('--origin <name>', 'checkpoint origin of the log (hostname/path)', '127.0.0.1/ctlog')
+    .option('--listen <host:port>', 'address to listen on', '127.0.0.1:6962')
+    .option('--prefix <path>', "URL path of the log (Fulcio's default log URL uses /test)", '')
+    .action(
+      async (flags: {
+        roots: string;
+        key: string;
+        dataDir: string;
+        origin: string;
+        listen: string;
+        prefix: string;
+      }) => {
+        const { host, port } = parseListen(flags.listen);
+        if (flags.prefix && !/^\/[A-Za-z0-9._/-]*[A-Za-z0-9._-]$/.test(flags.prefix)) {
+          throw new UsageError('--prefix must be a path like /test');
+        }
+        const running = await startCtLog({
+          dataDir: resolve(flags.dataDir),
+          origin: flags.origin,
+          keyUri: flags.key,
+          rootsPem: resolve(flags.roots),
+          listenHost: host,
+          port,
+          ...(flags.prefix ? { prefix: flags.prefix } : {}),
+        });
+        print(`ctlog: listening on ${running.url}`);
+        await untilSignal();
+        await running.close();
+      },
+    );
 }

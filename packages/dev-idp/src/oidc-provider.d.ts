@@ -1,4 +1,4 @@
-// The slice of oidc-provider 9's API that test/support/idp.ts uses (the package ships no types).
+// The slice of oidc-provider 9's API that provider.ts uses (the package ships no types).
 declare module 'oidc-provider' {
   import type { IncomingMessage, ServerResponse } from 'node:http';
 
