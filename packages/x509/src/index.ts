@@ -86,4 +86,9 @@ export {
   randomSerialNumber,
   SERIAL_NUMBER_BYTES,
 } from './tbs-builder.js';
+export {
+  createTimestampingCertificate,
+  TIME_STAMPING_EKU,
+  type TimestampingCertificateOptions,
+} from './timestamping-certificate.js';
 export { TlsReader, TlsWriter } from './tls.js';
