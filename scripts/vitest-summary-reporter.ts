@@ -17,10 +17,15 @@ export default class SummaryReporter implements Reporter {
   onFinished(files: RunnerTestFile[] = []): void {
     const counts = { passed: 0, failed: 0, skipped: 0 };
     countTests(files, counts);
-    const failedFiles = files.filter(
-      (file) => file.result?.state === 'fail' && file.tasks.length === 0,
+    // A file that failed without a failing test (an import error, a failed beforeAll) fails the run too.
+    const hasFailedTest = (tasks: readonly RunnerTask[]): boolean =>
+      tasks.some(
+        (task) =>
+          task.result?.state === 'fail' || (task.type === 'suite' && hasFailedTest(task.tasks)),
+      );
+    counts.failed += files.filter(
+      (file) => file.result?.state === 'fail' && !hasFailedTest(file.tasks),
     ).length;
-    counts.failed += failedFiles;
     process.stdout.write(
       `\ntests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`,
     );

@@ -2,6 +2,7 @@
 // For tests and the development stack only: any login succeeds.
 export {
   DEFAULT_TEST_ACCOUNTS,
+  loginToken,
   reserveLoopbackPort,
   type StartTestIdpOptions,
   startTestIdp,

@@ -146,6 +146,89 @@ async function tokenResponse(response: Response, step: string): Promise<Record<s
   return body;
 }
 
+const EMAIL = /^[^@\s]+@[^@\s]+$/;
+
+async function discover(issuer: string): Promise<Record<string, string>> {
+  const response = await fetch(`${issuer}/.well-known/openid-configuration`);
+  if (response.status !== 200) throw new Error(`dev IdP: no discovery document at ${issuer}`);
+  return (await response.json()) as Record<string, string>;
+}
+
+/**
+ * Follows redirects from `start`, logging in as `login` on the dev interaction page, until a redirect
+ * to a target `isDone` accepts (returned as `target`) or a page that is not a login form (returned
+ * as `page`).
+ */
+async function completeInteraction(
+  issuer: string,
+  browser: ScriptedBrowser,
+  start: string,
+  login: string,
+  isDone: (target: string) => boolean,
+): Promise<{ target: string; page?: string }> {
+  let target = start;
+  for (let hop = 0; hop < MAX_REDIRECTS; hop++) {
+    if (isDone(target)) return { target };
+    const response = await browser.send(target);
+    if (response.status >= 300 && response.status < 400) {
+      target = location(response, `GET ${new URL(target, issuer).pathname}`);
+      continue;
+    }
+    const html = await response.text();
+    if (response.status !== 200) throw new Error(`dev IdP: HTTP ${response.status} during login`);
+    if (!html.includes('name="prompt" value="login"')) return { target, page: html };
+    const action = scrape(html, /<form[^>]*action="([^"]+)"/, 'login form');
+    const submitted = await browser.send(action, {
+      form: { prompt: 'login', login, password: 'any' },
+    });
+    target = location(submitted, 'login');
+  }
+  throw new Error('dev IdP: too many redirects');
+}
+
+/**
+ * An ID token from a running dev IdP for `login` (an account ID, or any email address), through the
+ * authorization-code + PKCE flow driven by scripted HTTP. This is what `airlock dev token` does.
+ */
+export async function loginToken(issuer: string, login: string): Promise<string> {
+  const endpoints = await discover(issuer);
+  const browser = new ScriptedBrowser(issuer);
+  const verifier = base64url(randomBytes(32));
+  const authorize = new URL(endpoints.authorization_endpoint!);
+  authorize.search = new URLSearchParams({
+    client_id: TEST_IDP_CLIENTS.sigstore,
+    response_type: 'code',
+    scope: 'openid email',
+    redirect_uri: REDIRECT_URI,
+    code_challenge: base64url(createHash('sha256').update(verifier).digest()),
+    code_challenge_method: 'S256',
+    nonce: base64url(randomBytes(16)),
+    state: base64url(randomBytes(16)),
+  }).toString();
+  const { target: callback } = await completeInteraction(
+    issuer,
+    browser,
+    authorize.href,
+    login,
+    (target) => target.startsWith(REDIRECT_URI),
+  );
+  const code = new URL(callback).searchParams.get('code');
+  if (code === null) throw new Error(`dev IdP: no code in ${callback}`);
+  const tokens = await tokenResponse(
+    await browser.send(endpoints.token_endpoint!, {
+      form: {
+        grant_type: 'authorization_code',
+        code,
+        code_verifier: verifier,
+        client_id: TEST_IDP_CLIENTS.sigstore,
+        redirect_uri: REDIRECT_URI,
+      },
+    }),
+    'authorization_code token request',
+  );
+  return tokens.id_token as string;
+}
+
 /** Starts the IdP on 127.0.0.1 and waits until it accepts connections. */
 export async function startTestIdp(options: StartTestIdpOptions = {}): Promise<TestIdp> {
   const accounts = new Map(Object.entries(options.accounts ?? DEFAULT_TEST_ACCOUNTS));
@@ -188,6 +271,9 @@ export async function startTestIdp(options: StartTestIdpOptions = {}): Promise<T
       ],
       claims: { openid: ['sub'], email: ['email', 'email_verified'] },
       findAccount: async (_ctx: unknown, id: string) => {
+        // Development logins: any email address signs in as a verified account of that address.
+        if (!accounts.has(id) && EMAIL.test(id))
+          accounts.set(id, { email: id, email_verified: true });
         const claims = accounts.get(id);
         if (claims === undefined) return undefined;
         return { accountId: id, claims: async () => ({ ...claims, sub: id }) };
@@ -238,10 +324,7 @@ export async function startTestIdp(options: StartTestIdpOptions = {}): Promise<T
     });
   handler = buildProvider().callback();
 
-  const discovery = async (): Promise<Record<string, string>> => {
-    const response = await fetch(`${issuer}/.well-known/openid-configuration`);
-    return (await response.json()) as Record<string, string>;
-  };
+  const discovery = () => discover(issuer);
 
   const accountIdFor = (accountOrEmail: string): string => {
     if (accounts.has(accountOrEmail)) return accountOrEmail;
@@ -254,76 +337,8 @@ export async function startTestIdp(options: StartTestIdpOptions = {}): Promise<T
     return id;
   };
 
-  /**
-   * Follows redirects from `start`, logging in as `accountId` on the dev interaction page, until a
-   * redirect to a target `isDone` accepts (returned as `target`) or a page that is not a login form
-   * (returned as `page`).
-   */
-  const completeInteraction = async (
-    browser: ScriptedBrowser,
-    start: string,
-    accountId: string,
-    isDone: (target: string) => boolean,
-  ): Promise<{ target: string; page?: string }> => {
-    let target = start;
-    for (let hop = 0; hop < MAX_REDIRECTS; hop++) {
-      if (isDone(target)) return { target };
-      const response = await browser.send(target);
-      if (response.status >= 300 && response.status < 400) {
-        target = location(response, `GET ${new URL(target, issuer).pathname}`);
-        continue;
-      }
-      const html = await response.text();
-      if (response.status !== 200)
-        throw new Error(`test IdP: HTTP ${response.status} during login`);
-      if (!html.includes('name="prompt" value="login"')) return { target, page: html };
-      const action = scrape(html, /<form[^>]*action="([^"]+)"/, 'login form');
-      const submitted = await browser.send(action, {
-        form: { prompt: 'login', login: accountId, password: 'any' },
-      });
-      target = location(submitted, 'login');
-    }
-    throw new Error('test IdP: too many redirects');
-  };
-
-  const tokenFor = async (accountOrEmail: string): Promise<string> => {
-    const accountId = accountIdFor(accountOrEmail);
-    const endpoints = await discovery();
-    const browser = new ScriptedBrowser(issuer);
-    const verifier = base64url(randomBytes(32));
-    const authorize = new URL(endpoints.authorization_endpoint!);
-    authorize.search = new URLSearchParams({
-      client_id: TEST_IDP_CLIENTS.sigstore,
-      response_type: 'code',
-      scope: 'openid email',
-      redirect_uri: REDIRECT_URI,
-      code_challenge: base64url(createHash('sha256').update(verifier).digest()),
-      code_challenge_method: 'S256',
-      nonce: base64url(randomBytes(16)),
-      state: base64url(randomBytes(16)),
-    }).toString();
-    const { target: callback } = await completeInteraction(
-      browser,
-      authorize.href,
-      accountId,
-      (target) => target.startsWith(REDIRECT_URI),
-    );
-    const code = new URL(callback).searchParams.get('code');
-    if (code === null) throw new Error(`test IdP: no code in ${callback}`);
-    const tokens = await tokenResponse(
-      await browser.send(endpoints.token_endpoint!, {
-        form: {
-          grant_type: 'authorization_code',
-          code,
-          code_verifier: verifier,
-          client_id: TEST_IDP_CLIENTS.sigstore,
-          redirect_uri: REDIRECT_URI,
-        },
-      }),
-      'authorization_code token request',
-    );
-    return tokens.id_token as string;
-  };
+  const tokenFor = (accountOrEmail: string): Promise<string> =>
+    loginToken(issuer, accountIdFor(accountOrEmail));
 
   const clientCredentialsToken = async (
     clientId: string = TEST_IDP_CLIENTS.ciBot.id,
@@ -367,6 +382,7 @@ export async function startTestIdp(options: StartTestIdpOptions = {}): Promise<T
       form: { xsrf: scrape(confirmPage, xsrfPattern, 'xsrf'), user_code: userCode, confirm: 'yes' },
     });
     const { page } = await completeInteraction(
+      issuer,
       browser,
       location(confirmed, 'device confirmation'),
       accountId,

@@ -47,10 +47,22 @@ export class SqliteLogStore implements LogStore {
     }
     if (!options.readonly) {
       this.#db.exec(SCHEMA);
+      const columns = (this.#db.pragma('table_info(entries)') as { name: string }[]).map(
+        (c) => c.name,
+      );
+      if (!columns.includes('extra_data')) {
+        this.#db.close();
+        throw new LogError(
+          'CORRUPT',
+          `${path} was written by an older Airlock whose schema this version cannot read`,
+        );
+      }
       // FULL: a commit is on disk when it returns, so an acknowledged entry survives power loss too.
       this.#db.pragma('synchronous = FULL');
     }
     this.#db.pragma('busy_timeout = 5000');
+    // 64 MiB of page cache: proofs and dedup lookups touch many pages of a large tree.
+    this.#db.pragma('cache_size = -65536');
     const db = this.#db;
     this.#statements = {
       latest: db

@@ -1,25 +1,43 @@
-// `airlock up` (what `npm start` runs): the development stack on loopback, with state in .airlock/.
-// First start creates keys and databases; later starts reuse them. Today the stack is the
-// transparency log; each service joins it as it lands.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// `airlock up` (what `npm start` runs): the development stack on loopback, with its state in .airlock/.
+// The first start runs the key ceremony; later starts reuse the same keys, certificates and logs.
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { startTlog } from '@airlock/tlog';
+import { loginToken } from '@airlock/dev-idp';
+import {
+  DEFAULT_STACK_PORTS,
+  type StackDescription,
+  type StackPorts,
+  startStack,
+} from '@airlock/stack';
 import type { Command } from 'commander';
-import { ensureDevKey } from '../dev-keys.js';
 import { decodeUint } from '../encoding.js';
+import { UsageError } from '../errors.js';
 import { untilSignal } from './serve.js';
 
-/** Ports of the development stack, Sigstore's usual ones where there is one. */
-export const DEV_PORTS = { tlog: 3000 } as const;
+/** The account `airlock dev token` logs in as unless told otherwise. */
+export const DEFAULT_DEV_EMAIL = 'developer@airlock.test';
 
-interface UpFlags {
-  dir: string;
-  tlogPort: string;
+type PortFlags = Partial<Record<keyof StackPorts, string>>;
+
+function ports(flags: PortFlags): Partial<StackPorts> {
+  const out: Partial<StackPorts> = {};
+  for (const name of Object.keys(DEFAULT_STACK_PORTS) as (keyof StackPorts)[]) {
+    const value = flags[name];
+    if (value !== undefined) out[name] = Number(decodeUint(`--${name}-port`, value));
+  }
+  return out;
 }
 
-export interface StackDescription {
-  readonly tlog: string;
-  readonly keys: Readonly<Record<string, string>>;
+/** Reads the stack.json an `airlock up` wrote. */
+export function readStackDescription(dir: string): StackDescription {
+  const path = join(resolve(dir), 'stack.json');
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as StackDescription;
+  } catch {
+    throw new UsageError(
+      `no running development stack described at ${path}: start one with npm start`,
+    );
+  }
 }
 
 export function registerUpCommand(
@@ -27,39 +45,60 @@ export function registerUpCommand(
   print: (line: string) => void,
   warn: (line: string) => void,
 ): void {
-  program
+  const up = program
     .command('up')
-    .description('start the development stack on loopback (state in .airlock/)')
-    .option('--dir <dir>', 'where keys, databases and stack.json live', '.airlock')
-    .option(
-      '--tlog-port <port>',
-      'transparency log port (0 picks a free one)',
-      String(DEV_PORTS.tlog),
-    )
-    .action(async (flags: UpFlags) => {
-      const dir = resolve(flags.dir);
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
-      warn(`WARNING: development stack: keys are unencrypted files under ${join(dir, 'keys')}`);
-      const keys = {
-        tlogV1: ensureDevKey(join(dir, 'keys', 'rekor-v1.pem'), 'ecdsa-p256-sha256'),
-        tlogV2: ensureDevKey(join(dir, 'keys', 'rekor-v2.pem'), 'ecdsa-p256-sha256'),
-      };
-      const tlog = await startTlog({
-        dataDir: join(dir, 'tlog'),
-        hostname: '127.0.0.1',
-        listenHost: '127.0.0.1',
-        port: Number(decodeUint('--tlog-port', flags.tlogPort)),
-        v1KeyUri: keys.tlogV1,
-        v2KeyUri: keys.tlogV2,
-      });
-      const stack: StackDescription = { tlog: tlog.url, keys };
-      writeFileSync(join(dir, 'stack.json'), `${JSON.stringify(stack, null, 2)}\n`);
-      print(`transparency log: ${tlog.url} (Rekor v1 and v2 APIs)`);
-      print(`stack description: ${join(dir, 'stack.json')}`);
-      print(`try: curl ${tlog.url}/api/v1/log`);
-      print('airlock: ready (Ctrl-C stops)');
-      const signal = await untilSignal();
-      print(`airlock: ${signal}, stopping`);
-      await tlog.close();
+    .description('start the development stack on loopback (state, keys and logs in .airlock/)')
+    .option('--dir <dir>', 'where keys, databases and stack.json live', '.airlock');
+  for (const [name, port] of Object.entries(DEFAULT_STACK_PORTS)) {
+    const key = name as keyof StackPorts;
+    up.option(`--${key}-port <port>`, `${key} port (0 picks a free one)`, String(port));
+  }
+  up.action(async (flags: { dir: string } & Record<string, string>) => {
+    const portFlags: PortFlags = {};
+    for (const name of Object.keys(DEFAULT_STACK_PORTS) as (keyof StackPorts)[]) {
+      const value = flags[`${name}Port`];
+      if (value !== undefined) portFlags[name] = value;
+    }
+    const stack = await startStack({ dir: resolve(flags.dir), ports: ports(portFlags) });
+    const { description } = stack;
+    if (description.keyBackend === 'file') {
+      warn(
+        'WARNING: softhsm2 is not installed: the stack keys are UNENCRYPTED FILES (development only)',
+      );
+    }
+    print(`OIDC provider (development only): ${description.oidc}`);
+    print(`certificate authority:            ${description.ca}`);
+    print(`CT log:                           ${description.ctlog}`);
+    print(`transparency log:                 ${description.tlog}`);
+    print(`trusted root:                     ${description.trustedRoot}`);
+    print(`stack description:                ${stack.stackJson}`);
+    print('');
+    print('get a token:  npx airlock dev token --email you@example.test');
+    print('airlock: ready (Ctrl-C stops)');
+    const signal = await untilSignal();
+    print(`airlock: ${signal}, stopping`);
+    await stack.close();
+  });
+
+  program
+    .command('dev')
+    .description('development helpers for the local stack')
+    .command('token')
+    .description('print an identity token from the development OIDC provider')
+    .option('--dir <dir>', 'the stack folder', '.airlock')
+    .option('--email <address>', 'who to log in as', DEFAULT_DEV_EMAIL)
+    .action(async (flags: { dir: string; email: string }) => {
+      if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(flags.email))
+        throw new UsageError(`--email must be an email address`);
+      const { oidc } = readStackDescription(flags.dir);
+      let token: string;
+      try {
+        token = await loginToken(oidc, flags.email);
+      } catch (error) {
+        throw new UsageError(
+          `cannot get a token from ${oidc}: ${(error as Error).message} (is the stack running?)`,
+        );
+      }
+      print(token);
     });
 }

@@ -1,0 +1,169 @@
+// Starts the development stack in this process: dev IdP, CT log, CA, transparency log; writes the
+// trusted root, the signing config and stack.json that clients read.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { type CaHierarchy, createCaHierarchy, type RunningCa, startCa } from '@airlock/ca';
+import { type RunningCtLog, startCtLog } from '@airlock/ctlog';
+import { startTestIdp, type TestIdp } from '@airlock/dev-idp';
+import { openSigner, readPublicKey } from '@airlock/keys';
+import { type RunningTlog, startTlog } from '@airlock/tlog';
+import { buildSigningConfig, buildTrustedRoot } from '@airlock/trust';
+import { pemEncode } from '@airlock/x509';
+import { ensureStackKeys, loadOrCreateState, type StackKeyUris } from './keys.js';
+import { stackLayout } from './layout.js';
+
+/** Loopback ports of the development stack (Sigstore's usual ones where there is one). */
+export const DEFAULT_STACK_PORTS = { oidc: 5556, ca: 5555, ctlog: 6962, tlog: 3000 } as const;
+export type StackPorts = { -readonly [K in keyof typeof DEFAULT_STACK_PORTS]: number };
+
+/** The hostname every service is reached by: checkpoints carry it, so it must be the URLs' host. */
+export const STACK_HOST = '127.0.0.1';
+/** The operator named in the signing config. */
+export const STACK_OPERATOR = 'airlock.dev';
+
+export interface StackOptions {
+  readonly dir: string;
+  /** Port 0 lets the kernel choose; defaults are DEFAULT_STACK_PORTS. */
+  readonly ports?: Partial<StackPorts>;
+}
+
+/** What clients need, as written to stack.json. */
+export interface StackDescription {
+  readonly oidc: string;
+  readonly ca: string;
+  readonly ctlog: string;
+  readonly tlog: string;
+  readonly trustedRoot: string;
+  readonly signingConfig: string;
+  readonly keyBackend: 'softhsm' | 'file';
+  readonly keys: StackKeyUris;
+}
+
+export interface RunningStack {
+  readonly description: StackDescription;
+  readonly stackJson: string;
+  readonly idp: TestIdp;
+  close(): Promise<void>;
+}
+
+async function ensureCaHierarchy(
+  keys: StackKeyUris,
+  caChain: string,
+  caRoot: string,
+): Promise<string> {
+  if (existsSync(caChain)) return readFileSync(caChain, 'utf8');
+  const rootSigner = await openSigner(keys['ca-root']);
+  const intermediateSigner = await openSigner(keys['ca-intermediate']);
+  let hierarchy: CaHierarchy;
+  try {
+    hierarchy = await createCaHierarchy({
+      rootSigner,
+      intermediateSigner,
+      organization: 'Airlock development',
+    });
+  } finally {
+    await Promise.all([rootSigner.close(), intermediateSigner.close()]);
+  }
+  mkdirSync(dirname(caChain), { recursive: true });
+  writeFileSync(caChain, hierarchy.chainPem);
+  writeFileSync(caRoot, pemEncode(hierarchy.root, 'CERTIFICATE'));
+  return hierarchy.chainPem;
+}
+
+export async function startStack(options: StackOptions): Promise<RunningStack> {
+  const layout = stackLayout(options.dir);
+  const ports: StackPorts = { ...DEFAULT_STACK_PORTS, ...options.ports };
+  const state = loadOrCreateState(layout);
+  const keys = await ensureStackKeys(layout, state.keyBackend);
+  const chainPem = await ensureCaHierarchy(keys, layout.caChain, layout.caRoot);
+  const since = state.createdAt;
+
+  const closers: (() => Promise<void>)[] = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close().catch(() => {});
+  };
+  try {
+    const idp = await startTestIdp({ port: ports.oidc });
+    closers.push(() => idp.close());
+
+    const ctlog: RunningCtLog = await startCtLog({
+      dataDir: layout.ctlogDir,
+      origin: `${STACK_HOST}/ctlog`,
+      keyUri: keys.ctlog,
+      rootsPem: layout.caRoot,
+      listenHost: STACK_HOST,
+      port: ports.ctlog,
+    });
+    closers.push(() => ctlog.close());
+
+    const ca: RunningCa = await startCa({
+      listenHost: STACK_HOST,
+      port: ports.ca,
+      caKeyUri: keys['ca-intermediate'],
+      chain: { pem: chainPem },
+      issuerConfig: {
+        'oidc-issuers': {
+          [idp.issuer]: { 'issuer-url': idp.issuer, 'client-id': 'sigstore', type: 'email' },
+        },
+      },
+      ctUrl: ctlog.url,
+      ctPublicKey: ctlog.ct.signer.publicKey,
+    });
+    closers.push(() => ca.close());
+
+    const tlog: RunningTlog = await startTlog({
+      dataDir: layout.tlogDir,
+      hostname: STACK_HOST,
+      listenHost: STACK_HOST,
+      port: ports.tlog,
+      v1KeyUri: keys['rekor-v1'],
+      v2KeyUri: keys['rekor-v2'],
+    });
+    closers.push(() => tlog.close());
+
+    const trustedRoot = buildTrustedRoot({
+      certificateAuthorities: [{ uri: ca.url, chain: chainPem }],
+      tlogs: [
+        {
+          baseUrl: tlog.url,
+          publicKey: await readPublicKey(keys['rekor-v1']),
+          validFor: { start: since },
+        },
+        {
+          baseUrl: tlog.url,
+          publicKey: await readPublicKey(keys['rekor-v2']),
+          validFor: { start: since },
+          origin: STACK_HOST,
+        },
+      ],
+      ctlogs: [
+        { baseUrl: ctlog.url, publicKey: ctlog.ct.signer.publicKey, validFor: { start: since } },
+      ],
+    });
+    writeFileSync(layout.trustedRoot, `${JSON.stringify(trustedRoot, null, 2)}\n`);
+    const signingConfig = buildSigningConfig({
+      caUrls: [{ url: ca.url, validFor: { start: since }, operator: STACK_OPERATOR }],
+      oidcUrls: [{ url: idp.issuer, validFor: { start: since }, operator: STACK_OPERATOR }],
+      rekorTlogUrls: [
+        { url: tlog.url, majorApiVersion: 1, validFor: { start: since }, operator: STACK_OPERATOR },
+      ],
+    });
+    writeFileSync(layout.signingConfig, `${JSON.stringify(signingConfig, null, 2)}\n`);
+
+    const description: StackDescription = {
+      oidc: idp.issuer,
+      ca: ca.url,
+      ctlog: ctlog.url,
+      tlog: tlog.url,
+      trustedRoot: layout.trustedRoot,
+      signingConfig: layout.signingConfig,
+      keyBackend: state.keyBackend,
+      keys,
+    };
+    writeFileSync(layout.stackJson, `${JSON.stringify(description, null, 2)}\n`);
+    return { description, stackJson: layout.stackJson, idp, close: closeAll };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}

@@ -1,0 +1,136 @@
+// `airlock up` end to end, as a user runs it: the stack starts from nothing (key ceremony in SoftHSM),
+// `airlock dev token` gets a token, sigstore-js signs through the stack's CA and log, and
+// @sigstore/verify accepts the bundle with the trusted root the stack wrote and DEFAULT thresholds.
+// A second start reuses the same keys and logs, and the old bundle still verifies.
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { bundleFromJSON, bundleToJSON } from '@sigstore/bundle';
+import { TrustedRoot } from '@sigstore/protobuf-specs';
+import { FulcioSigner, MessageSignatureBundleBuilder, RekorWitness } from '@sigstore/sign';
+import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
+import { afterAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from './support/shared-vectors.js';
+
+const run = promisify(execFile);
+const BIN = join(REPO_ROOT, 'packages/cli/dist/bin.js');
+const dir = join(mkdtempSync(join(tmpdir(), 'airlock-stack-')), '.airlock');
+const PORT_FLAGS = ['--oidc-port', '0', '--ca-port', '0', '--ctlog-port', '0', '--tlog-port', '0'];
+
+interface Stack {
+  child: ChildProcess;
+  output: () => string;
+}
+
+async function up(): Promise<Stack> {
+  const child = spawn(process.execPath, [BIN, 'up', '--dir', dir, ...PORT_FLAGS], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  await new Promise<void>((resolveReady, reject) => {
+    const timer = setTimeout(() => reject(new Error(`stack not ready:\n${output}`)), 60_000);
+    child.stdout!.on('data', () => {
+      if (output.includes('airlock: ready')) {
+        clearTimeout(timer);
+        resolveReady();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`airlock up exited with ${code}:\n${output}`)));
+  });
+  return { child, output: () => output };
+}
+
+async function down(stack: Stack): Promise<number | null> {
+  const exited = new Promise<number | null>((resolveExit) => stack.child.once('exit', resolveExit));
+  stack.child.kill('SIGTERM');
+  return exited;
+}
+
+const stackJson = () => JSON.parse(readFileSync(join(dir, 'stack.json'), 'utf8'));
+const trustedRoot = () =>
+  TrustedRoot.fromJSON(JSON.parse(readFileSync(join(dir, 'trusted_root.json'), 'utf8')));
+
+function verify(bundle: unknown, artifact: Buffer, email: string, issuer: string) {
+  // Default thresholds: one tlog entry, one SCT, one verified time.
+  const verifier = new Verifier(toTrustMaterial(trustedRoot()));
+  return verifier.verify(toSignedEntity(bundleFromJSON(bundle), artifact), {
+    subjectAlternativeName: email,
+    extensions: { issuer },
+  });
+}
+
+let running: Stack | undefined;
+afterAll(async () => {
+  if (running) await down(running);
+});
+
+describe('airlock up', () => {
+  const email = 'dev@airlock.test';
+  const artifact = Buffer.from('an artifact signed through the development stack\n');
+  let bundle: unknown;
+  let firstRoot: string;
+  let issuer: string;
+
+  it('starts from nothing, with every key in a SoftHSM token', async () => {
+    running = await up();
+    const stack = stackJson();
+    expect(stack.keyBackend).toBe('softhsm');
+    for (const uri of Object.values(stack.keys) as string[])
+      expect(uri).toMatch(/^pkcs11:token=airlock-dev;object=/);
+    expect(running.output()).not.toMatch(/pin-value|[0-9a-f]{16}\n/);
+    firstRoot = readFileSync(join(dir, 'trusted_root.json'), 'utf8');
+  });
+
+  it('signs with a dev token through the CA and the log; the bundle verifies with the stack trust root', async () => {
+    const { stdout: token } = await run(process.execPath, [
+      BIN,
+      'dev',
+      'token',
+      '--dir',
+      dir,
+      '--email',
+      email,
+    ]);
+    const stack = stackJson();
+    const builder = new MessageSignatureBundleBuilder({
+      signer: new FulcioSigner({
+        fulcioBaseURL: stack.ca,
+        identityProvider: { getToken: async () => token.trim() },
+      }),
+      witnesses: [new RekorWitness({ rekorBaseURL: stack.tlog })],
+    });
+    bundle = bundleToJSON(await builder.create({ data: artifact }));
+    issuer = stack.oidc;
+    const signer = verify(bundle, artifact, email, stack.oidc);
+    expect(signer.identity?.subjectAlternativeName).toBe(email);
+    expect(() => verify(bundle, Buffer.from('something else'), email, stack.oidc)).toThrow();
+    expect(() => verify(bundle, artifact, 'someone@airlock.test', stack.oidc)).toThrow();
+  });
+
+  it('stops cleanly on SIGTERM', async () => {
+    expect(await down(running!)).toBe(0);
+    running = undefined;
+  });
+
+  it('starts again with the same keys and logs, and the old bundle still verifies', async () => {
+    running = await up();
+    const stack = stackJson();
+    const root = JSON.parse(readFileSync(join(dir, 'trusted_root.json'), 'utf8'));
+    const first = JSON.parse(firstRoot);
+    // Ports were chosen afresh (port 0), so only the URLs may differ.
+    const keysOf = (r: any) => [
+      r.certificateAuthorities.map((c: any) => c.certChain),
+      r.tlogs.map((t: any) => t.publicKey),
+      r.ctlogs.map((t: any) => t.publicKey),
+    ];
+    expect(keysOf(root)).toEqual(keysOf(first));
+    // The certificate names the issuer it was issued under (the IdP's port was chosen afresh too).
+    expect(verify(bundle, artifact, email, issuer).identity?.subjectAlternativeName).toBe(email);
+    const info = await (await fetch(`${stack.tlog}/api/v1/log`)).json();
+    expect(info.treeSize).toBe(1);
+  });
+});
