@@ -1,7 +1,7 @@
 // Prehashed signature verification (OpenSSL through @airlock/digest-verify) must agree with
 // node:crypto's own signatures, and refuse what Go's verifiers refuse.
 import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
-import { materialFromPublicKeyDer, RekorError, verifyDigestSignature } from '@airlock/rekor';
+import { materialFromPublicKeyDer, verifyDigestSignature } from '@airlock/rekor';
 import { ASN1Obj } from '@sigstore/core';
 import { describe, expect, it } from 'vitest';
 import { sha, signMessage, testKey } from './requests.js';
