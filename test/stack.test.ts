@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { bundleFromJSON, bundleToJSON } from '@sigstore/bundle';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { FulcioSigner, MessageSignatureBundleBuilder, RekorWitness } from '@sigstore/sign';
+import { getTrustedRoot } from '@sigstore/tuf';
 import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from './support/shared-vectors.js';
@@ -17,7 +18,18 @@ import { REPO_ROOT } from './support/shared-vectors.js';
 const run = promisify(execFile);
 const BIN = join(REPO_ROOT, 'packages/cli/dist/bin.js');
 const dir = join(mkdtempSync(join(tmpdir(), 'airlock-stack-')), '.airlock');
-const PORT_FLAGS = ['--oidc-port', '0', '--ca-port', '0', '--ctlog-port', '0', '--tlog-port', '0'];
+const PORT_FLAGS = [
+  '--oidc-port',
+  '0',
+  '--ca-port',
+  '0',
+  '--ctlog-port',
+  '0',
+  '--tlog-port',
+  '0',
+  '--tuf-port',
+  '0',
+];
 
 interface Stack {
   child: ChildProcess;
@@ -109,6 +121,17 @@ describe('airlock up', () => {
     expect(signer.identity?.subjectAlternativeName).toBe(email);
     expect(() => verify(bundle, Buffer.from('something else'), email, stack.oidc)).toThrow();
     expect(() => verify(bundle, artifact, 'someone@airlock.test', stack.oidc)).toThrow();
+  });
+
+  it('publishes the trusted root through TUF, as sigstore-js fetches it', async () => {
+    const stack = stackJson();
+    const fetched = await getTrustedRoot({
+      mirrorURL: stack.tuf,
+      rootPath: stack.tufRoot,
+      cachePath: mkdtempSync(join(tmpdir(), 'airlock-tuf-cache-')),
+      forceCache: false,
+    });
+    expect(TrustedRoot.toJSON(fetched)).toEqual(TrustedRoot.toJSON(trustedRoot()));
   });
 
   it('stops cleanly on SIGTERM', async () => {

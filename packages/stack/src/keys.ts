@@ -28,6 +28,11 @@ export const STACK_KEYS = {
   ctlog: 'ecdsa-p256-sha256',
   'rekor-v1': 'ecdsa-p256-sha256',
   'rekor-v2': 'ecdsa-p256-sha256',
+  // TUF keys are P-256: tuf-js verifies every ECDSA signature with SHA-256.
+  'tuf-root': 'ecdsa-p256-sha256',
+  'tuf-targets': 'ecdsa-p256-sha256',
+  'tuf-snapshot': 'ecdsa-p256-sha256',
+  'tuf-timestamp': 'ecdsa-p256-sha256',
 } as const satisfies Record<string, SignatureAlgorithm>;
 
 export type StackKeyName = keyof typeof STACK_KEYS;

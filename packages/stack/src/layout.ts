@@ -15,6 +15,10 @@ export interface StackLayout {
   readonly tlogDir: string;
   readonly ctlogDir: string;
   readonly trustedRoot: string;
+  /** The TUF repository that distributes the trusted root and signing config. */
+  readonly tufDir: string;
+  /** Hashes of the trust files last published through TUF. */
+  readonly tufPublished: string;
   readonly signingConfig: string;
   /** What was decided at the first start (creation time, key backend) and must not change. */
   readonly state: string;
@@ -36,6 +40,8 @@ export function stackLayout(dir: string): StackLayout {
     tlogDir: join(dir, 'tlog'),
     ctlogDir: join(dir, 'ctlog'),
     trustedRoot: join(dir, 'trusted_root.json'),
+    tufDir: join(dir, 'tuf'),
+    tufPublished: join(dir, 'tuf-published.json'),
     signingConfig: join(dir, 'signing_config.json'),
     state: join(dir, 'state.json'),
     stackJson: join(dir, 'stack.json'),

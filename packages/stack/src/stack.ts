@@ -1,19 +1,27 @@
 // Starts the development stack in this process: dev IdP, CT log, CA, transparency log; writes the
 // trusted root, the signing config and stack.json that clients read.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { type CaHierarchy, createCaHierarchy, type RunningCa, startCa } from '@airlock/ca';
 import { type RunningCtLog, startCtLog } from '@airlock/ctlog';
 import { startTestIdp, type TestIdp } from '@airlock/dev-idp';
 import { openSigner, readPublicKey } from '@airlock/keys';
 import { type RunningTlog, startTlog } from '@airlock/tlog';
 import { buildSigningConfig, buildTrustedRoot } from '@airlock/trust';
+import { startTufServer } from '@airlock/tuf-server';
 import { pemEncode } from '@airlock/x509';
 import { ensureStackKeys, loadOrCreateState, type StackKeyUris } from './keys.js';
 import { stackLayout } from './layout.js';
+import { publishTrust } from './tuf.js';
 
 /** Loopback ports of the development stack (Sigstore's usual ones where there is one). */
-export const DEFAULT_STACK_PORTS = { oidc: 5556, ca: 5555, ctlog: 6962, tlog: 3000 } as const;
+export const DEFAULT_STACK_PORTS = {
+  oidc: 5556,
+  ca: 5555,
+  ctlog: 6962,
+  tlog: 3000,
+  tuf: 8088,
+} as const;
 export type StackPorts = { -readonly [K in keyof typeof DEFAULT_STACK_PORTS]: number };
 
 /** The hostname every service is reached by: checkpoints carry it, so it must be the URLs' host. */
@@ -33,8 +41,11 @@ export interface StackDescription {
   readonly ca: string;
   readonly ctlog: string;
   readonly tlog: string;
+  readonly tuf: string;
   readonly trustedRoot: string;
   readonly signingConfig: string;
+  /** The TUF root clients start from (tuf-js, sigstore-js `tufRootPath`). */
+  readonly tufRoot: string;
   readonly keyBackend: 'softhsm' | 'file';
   readonly keys: StackKeyUris;
 }
@@ -140,7 +151,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         { baseUrl: ctlog.url, publicKey: ctlog.ct.signer.publicKey, validFor: { start: since } },
       ],
     });
-    writeFileSync(layout.trustedRoot, `${JSON.stringify(trustedRoot, null, 2)}\n`);
+    const trustedRootText = `${JSON.stringify(trustedRoot, null, 2)}\n`;
+    writeFileSync(layout.trustedRoot, trustedRootText);
     const signingConfig = buildSigningConfig({
       caUrls: [{ url: ca.url, validFor: { start: since }, operator: STACK_OPERATOR }],
       oidcUrls: [{ url: idp.issuer, validFor: { start: since }, operator: STACK_OPERATOR }],
@@ -148,15 +160,28 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         { url: tlog.url, majorApiVersion: 1, validFor: { start: since }, operator: STACK_OPERATOR },
       ],
     });
-    writeFileSync(layout.signingConfig, `${JSON.stringify(signingConfig, null, 2)}\n`);
+    const signingConfigText = `${JSON.stringify(signingConfig, null, 2)}\n`;
+    writeFileSync(layout.signingConfig, signingConfigText);
+
+    const tufSigners = await publishTrust(layout, keys, trustedRootText, signingConfigText);
+    closers.push(() => tufSigners.close());
+    const tuf = await startTufServer({
+      dir: layout.tufDir,
+      listen: { host: STACK_HOST, port: ports.tuf },
+      timestampSigner: tufSigners.timestamp,
+      snapshotSigner: tufSigners.snapshot,
+    });
+    closers.push(() => tuf.close());
 
     const description: StackDescription = {
       oidc: idp.issuer,
       ca: ca.url,
       ctlog: ctlog.url,
       tlog: tlog.url,
+      tuf: tuf.url,
       trustedRoot: layout.trustedRoot,
       signingConfig: layout.signingConfig,
+      tufRoot: join(layout.tufDir, '1.root.json'),
       keyBackend: state.keyBackend,
       keys,
     };

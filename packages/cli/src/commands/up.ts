@@ -70,6 +70,7 @@ export function registerUpCommand(
     print(`certificate authority:            ${description.ca}`);
     print(`CT log:                           ${description.ctlog}`);
     print(`transparency log:                 ${description.tlog}`);
+    print(`TUF repository:                   ${description.tuf} (root: ${description.tufRoot})`);
     print(`trusted root:                     ${description.trustedRoot}`);
     print(`stack description:                ${stack.stackJson}`);
     print('');
