@@ -153,7 +153,7 @@ describe('airlock up', () => {
     expect(keysOf(root)).toEqual(keysOf(first));
     // The certificate names the issuer it was issued under (the IdP's port was chosen afresh too).
     expect(verify(bundle, artifact, email, issuer).identity?.subjectAlternativeName).toBe(email);
-    const info = await (await fetch(`${stack.tlog}/api/v1/log`)).json();
+    const info = (await (await fetch(`${stack.tlog}/api/v1/log`)).json()) as { treeSize: number };
     expect(info.treeSize).toBe(1);
   });
 });
