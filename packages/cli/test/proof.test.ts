@@ -268,3 +268,11 @@ describe('the airlock binary', () => {
     );
   });
 });
+
+describe('the development stack ports', () => {
+  it('are the same in the CLI and in @airlock/stack', async () => {
+    const { DEFAULT_STACK_PORTS: fromStack } = await import('@airlock/stack');
+    const { DEFAULT_STACK_PORTS: fromCli } = await import('../src/commands/up.js');
+    expect(fromCli).toEqual(fromStack);
+  });
+});

@@ -1,7 +1,5 @@
 // `airlock serve <service>`: run one service in the foreground, as a container or unit file would.
 import { join, resolve } from 'node:path';
-import { startCtLog } from '@airlock/ctlog';
-import { startTlog } from '@airlock/tlog';
 import type { Command } from 'commander';
 import { ensureDevKey } from '../dev-keys.js';
 import { decodeUint } from '../encoding.js';
@@ -81,6 +79,7 @@ export function registerServeCommands(
       const batchMaxSize = optionalNumber('--batch-max-size', flags.batchMaxSize);
       const batchMaxAgeMs = optionalNumber('--batch-max-age-ms', flags.batchMaxAgeMs);
       const maxPending = optionalNumber('--max-pending', flags.maxPending);
+      const { startTlog } = await import('@airlock/tlog');
       const running = await startTlog({
         dataDir,
         hostname: flags.hostname,
@@ -121,6 +120,7 @@ export function registerServeCommands(
         if (flags.prefix && !/^\/[A-Za-z0-9._/-]*[A-Za-z0-9._-]$/.test(flags.prefix)) {
           throw new UsageError('--prefix must be a path like /test');
         }
+        const { startCtLog } = await import('@airlock/ctlog');
         const running = await startCtLog({
           dataDir: resolve(flags.dataDir),
           origin: flags.origin,

@@ -2,17 +2,23 @@
 // The first start runs the key ceremony; later starts reuse the same keys, certificates and logs.
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loginToken } from '@airlock/dev-idp';
-import {
-  DEFAULT_STACK_PORTS,
-  type StackDescription,
-  type StackPorts,
-  startStack,
-} from '@airlock/stack';
+// The stack and the dev IdP load only when their commands run: oidc-provider warns on Node 20 at
+// import time, and every other command should start fast and print nothing it did not mean to.
+import type { StackDescription } from '@airlock/stack';
 import type { Command } from 'commander';
 import { decodeUint } from '../encoding.js';
 import { UsageError } from '../errors.js';
 import { untilSignal } from './serve.js';
+
+/** Ports of the development stack; keep in step with @airlock/stack's DEFAULT_STACK_PORTS (tested). */
+export const DEFAULT_STACK_PORTS = {
+  oidc: 5556,
+  ca: 5555,
+  ctlog: 6962,
+  tlog: 3000,
+  tuf: 8088,
+} as const;
+type StackPorts = { -readonly [K in keyof typeof DEFAULT_STACK_PORTS]: number };
 
 /** The account `airlock dev token` logs in as unless told otherwise. */
 export const DEFAULT_DEV_EMAIL = 'developer@airlock.test';
@@ -59,6 +65,7 @@ export function registerUpCommand(
       const value = flags[`${name}Port`];
       if (value !== undefined) portFlags[name] = value;
     }
+    const { startStack } = await import('@airlock/stack');
     const stack = await startStack({ dir: resolve(flags.dir), ports: ports(portFlags) });
     const { description } = stack;
     if (description.keyBackend === 'file') {
@@ -92,6 +99,7 @@ export function registerUpCommand(
       if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(flags.email))
         throw new UsageError(`--email must be an email address`);
       const { oidc } = readStackDescription(flags.dir);
+      const { loginToken } = await import('@airlock/dev-idp');
       let token: string;
       try {
         token = await loginToken(oidc, flags.email);
