@@ -3,6 +3,7 @@ export * from './defaults.js';
 export { LogError, type LogErrorCode } from './errors.js';
 export {
   type BatchOptions,
+  type BatchReport,
   type Sequenced,
   type Submission,
   TransparencyLog,

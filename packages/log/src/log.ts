@@ -43,6 +43,15 @@ export interface TransparencyLogOptions {
   readonly now?: () => number;
 }
 
+/** What one sequenced batch did, for metrics. */
+export interface BatchReport {
+  readonly added: number;
+  readonly duplicates: number;
+  readonly treeSize: bigint;
+  /** From taking the batch off the queue to its commit. */
+  readonly durationMs: number;
+}
+
 /** How a log batches submissions (defaults in defaults.ts). */
 export type BatchOptions = Pick<
   TransparencyLogOptions,
@@ -93,6 +102,7 @@ export class TransparencyLog {
   readonly #fullTiles: LruCache<string, TileTree>;
   #edgeTrees = new Map<string, TileTree>();
 
+  readonly #batchListeners: ((batch: BatchReport) => void)[] = [];
   #pending: Pending[] = [];
   #timer: NodeJS.Timeout | null = null;
   #sequencing: Promise<void> | null = null;
@@ -179,6 +189,18 @@ export class TransparencyLog {
     return this.#state;
   }
 
+  /** Calls `listener` after every batch (metrics); it must not throw. */
+  onBatch(listener: (batch: BatchReport) => void): void {
+    this.#batchListeners.push(listener);
+  }
+
+  /** Throws unless the log can take entries: not closed, no fatal store error, the store answers. */
+  async checkReady(): Promise<void> {
+    if (this.#closed) throw new LogError('CLOSED', 'the log is closed');
+    if (this.#fatal) throw this.#fatal;
+    await this.#store.latestTreeState();
+  }
+
   /** Entries waiting to be sequenced. */
   get pendingCount(): number {
     return this.#pending.length;
@@ -238,6 +260,7 @@ export class TransparencyLog {
   }
 
   async #sequence(batch: Pending[]): Promise<void> {
+    const began = performance.now();
     try {
       if (this.#fatal) throw this.#fatal;
       const existing = await this.#store.findByLeafHashes(batch.map((p) => p.leafHash));
@@ -329,6 +352,13 @@ export class TransparencyLog {
         this.#edges = edges;
         this.#edgeTrees = new Map();
       }
+      const report: BatchReport = {
+        added: added.length,
+        duplicates: duplicates.length,
+        treeSize: state.size,
+        durationMs: performance.now() - began,
+      };
+      for (const listener of this.#batchListeners) listener(report);
       for (const { pending, entry } of added) pending.resolve({ kind: 'added', entry, state });
       for (const { pending, index } of duplicates) {
         pending.resolve({ kind: 'duplicate', index, leafHash: pending.leafHash });

@@ -1,6 +1,9 @@
 // A standalone CA server: Fastify with the CA plugin and limits for untrusted input.
+
+import { createServiceServer } from '@airlock/http';
 import type { OidcConfig } from '@airlock/oidc';
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
 import type { CertificateAuthority } from './ca.js';
 import { caPlugin } from './plugin.js';
 
@@ -15,16 +18,20 @@ export interface CaServerOptions {
   readonly oidcConfig: OidcConfig;
   readonly bodyLimit?: number;
   readonly logger?: boolean;
+  /** Throws when the CA cannot issue (its HSM session is gone): /readyz answers 503. */
+  readonly readiness?: () => unknown;
+  /** Registers the CA's own metrics with the server's registry. */
+  readonly metrics?: (registry: Registry) => void;
 }
 
 export async function createCaServer(options: CaServerOptions): Promise<FastifyInstance> {
-  const app = Fastify({
+  const { app, metrics } = createServiceServer({
+    service: 'ca',
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
-    logger: options.logger ?? false,
-    // Reject JSON with __proto__ / constructor keys rather than parse it.
-    onProtoPoisoning: 'error',
-    onConstructorPoisoning: 'error',
+    ...(options.logger !== undefined ? { logger: options.logger } : {}),
+    ...(options.readiness !== undefined ? { readiness: options.readiness } : {}),
   });
+  options.metrics?.(metrics);
   await app.register(caPlugin, { ca: options.ca, oidcConfig: options.oidcConfig });
   return app;
 }

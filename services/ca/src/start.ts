@@ -11,6 +11,7 @@ import {
 } from '@airlock/oidc';
 import { pemDecodeAll } from '@airlock/x509';
 import type { FastifyInstance } from 'fastify';
+import { Counter } from 'prom-client';
 import { CertificateAuthority, type IssuanceRecord } from './ca.js';
 import { CaError } from './ca-error.js';
 import { CtLogClient } from './ct-client.js';
@@ -80,6 +81,9 @@ function ctPublicKeyOf(key: KeyObject | string): KeyObject {
   }
 }
 
+/** What /readyz signs to prove the CA key is usable. */
+const READINESS_PROBE = new TextEncoder().encode('airlock ca readiness');
+
 export async function startCa(options: StartCaOptions): Promise<RunningCa> {
   // Everything that needs no key is checked first, so a bad configuration never touches the HSM.
   const chain = await readChain(options.chain);
@@ -106,16 +110,30 @@ export async function startCa(options: StartCaOptions): Promise<RunningCa> {
     });
   }
   try {
+    const issued = new Counter({
+      name: 'airlock_ca_certificates_issued_total',
+      help: 'Certificates issued (each with an SCT from the CT log)',
+      registers: [],
+    });
+    let app: FastifyInstance | undefined;
     const ca = new CertificateAuthority({
       signer,
       chain,
       identityVerifier,
       ctLog,
-      ...(options.onIssued === undefined ? {} : { onIssued: options.onIssued }),
+      onIssued: async (record) => {
+        // The audit trail: who got which certificate when. The record holds no token or secret.
+        app?.log.info({ audit: { event: 'certificate_issued', ...record } }, 'certificate issued');
+        await options.onIssued?.(record);
+        issued.inc();
+      },
     });
-    const app = await createCaServer({
+    app = await createCaServer({
       ca,
       oidcConfig,
+      // Readiness includes the HSM: a session that died shows up here, not at the next request.
+      readiness: () => signer.sign(READINESS_PROBE),
+      metrics: (registry) => registry.registerMetric(issued),
       ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
       ...(options.logger === undefined ? {} : { logger: options.logger }),
     });

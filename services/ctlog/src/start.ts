@@ -1,6 +1,6 @@
 // Starts the CT log as a process runs it: open the key by URI, open the log, listen.
 import { readFileSync } from 'node:fs';
-import { createServiceServer, listen } from '@airlock/http';
+import { createServiceServer, listen, registerLogMetrics } from '@airlock/http';
 import { openSigner } from '@airlock/keys';
 import type { BatchOptions } from '@airlock/log';
 import { pemDecodeAll } from '@airlock/x509';
@@ -35,10 +35,13 @@ export async function createCtLogServer(
   ct: CtLog,
   options: { prefix?: string; logger?: boolean } = {},
 ) {
-  const app = createServiceServer({
+  const { app, metrics } = createServiceServer({
+    service: 'ctlog',
+    readiness: () => ct.log.checkReady(),
     bodyLimit: CT_BODY_LIMIT,
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
   });
+  registerLogMetrics(metrics, [['ctlog', ct.log]]);
   await app.register(ctLogPlugin, {
     ct,
     ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),

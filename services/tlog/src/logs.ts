@@ -37,8 +37,12 @@ export interface RekorV1Shard extends LogShard {
 export interface RekorLogs {
   readonly v1: RekorV1Shard;
   readonly v2: LogShard;
+  /** Throws unless both logs and both keys (an HSM session, say) work. */
+  checkReady(): Promise<void>;
   close(): Promise<void>;
 }
+
+const READINESS_PROBE = new TextEncoder().encode('airlock tlog readiness');
 
 const HOSTNAME = /^[A-Za-z0-9.-]+$/;
 
@@ -94,6 +98,13 @@ export async function openRekorLogs(options: RekorLogsOptions): Promise<RekorLog
       signer: options.v2Signer,
       logId: c2spLogId(options.hostname, options.v2Signer.publicKey),
       origin: options.hostname,
+    },
+    async checkReady() {
+      await Promise.all([v1Log.checkReady(), v2Log.checkReady()]);
+      await Promise.all([
+        options.v1Signer.sign(READINESS_PROBE),
+        options.v2Signer.sign(READINESS_PROBE),
+      ]);
     },
     async close() {
       await Promise.all([v1Log.close(), v2Log.close()]);

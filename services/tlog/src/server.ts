@@ -1,5 +1,5 @@
 // A standalone transparency log server: Fastify with the tlog plugin and limits for untrusted input.
-import { createServiceServer } from '@airlock/http';
+import { createServiceServer, registerLogMetrics } from '@airlock/http';
 import type { FastifyInstance } from 'fastify';
 import type { RekorLogs } from './logs.js';
 import { tlogPlugin } from './plugin.js';
@@ -14,10 +14,16 @@ export interface TlogServerOptions {
 }
 
 export async function createTlogServer(options: TlogServerOptions): Promise<FastifyInstance> {
-  const app = createServiceServer({
+  const { app, metrics } = createServiceServer({
+    service: 'tlog',
+    readiness: () => options.logs.checkReady(),
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
   });
+  registerLogMetrics(metrics, [
+    ['rekor-v1', options.logs.v1.log],
+    ['rekor-v2', options.logs.v2.log],
+  ]);
   await app.register(tlogPlugin, { logs: options.logs });
   app.addHook('onClose', async () => {
     await options.logs.close();

@@ -37,7 +37,8 @@ export async function createTufServer(
   dir: string,
   options: { readonly prefix?: string; readonly logger?: boolean } = {},
 ): Promise<FastifyInstance> {
-  const app = createServiceServer({
+  const { app } = createServiceServer({
+    service: 'tuf',
     bodyLimit: TUF_BODY_LIMIT,
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
   });

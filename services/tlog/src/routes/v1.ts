@@ -113,6 +113,18 @@ export async function rekorV1Routes(app: FastifyInstance, logs: RekorLogs): Prom
       );
     }
     const { state } = result;
+    request.log.info(
+      {
+        audit: {
+          event: 'entry_logged',
+          log: 'rekor-v1',
+          index: result.entry.index.toString(),
+          uuid: Buffer.from(result.entry.leafHash).toString('hex'),
+          kind: canonical.kind,
+        },
+      },
+      'entry logged',
+    );
     const { id, entry } = await renderEntry(shard, result.entry, {
       size: state.size,
       note: state.checkpoint,

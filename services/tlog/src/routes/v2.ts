@@ -18,6 +18,18 @@ export async function rekorV2Routes(app: FastifyInstance, logs: RekorLogs): Prom
       });
     }
     const { entry, state } = result;
+    request.log.info(
+      {
+        audit: {
+          event: 'entry_logged',
+          log: 'rekor-v2',
+          index: entry.index.toString(),
+          uuid: Buffer.from(entry.leafHash).toString('hex'),
+          kind: canonical.kind,
+        },
+      },
+      'entry logged',
+    );
     const proof = await shard.log.inclusionProof(entry.index, state.size);
     // proto3 JSON: int64 as strings, bytes as base64, integratedTime 0 omitted.
     return reply.code(201).send({
