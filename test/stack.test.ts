@@ -9,7 +9,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { bundleFromJSON, bundleToJSON } from '@sigstore/bundle';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
-import { FulcioSigner, MessageSignatureBundleBuilder, RekorWitness } from '@sigstore/sign';
+import {
+  FulcioSigner,
+  MessageSignatureBundleBuilder,
+  RekorWitness,
+  TSAWitness,
+} from '@sigstore/sign';
 import { getTrustedRoot } from '@sigstore/tuf';
 import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -18,18 +23,11 @@ import { REPO_ROOT } from './support/shared-vectors.js';
 const run = promisify(execFile);
 const BIN = join(REPO_ROOT, 'packages/cli/dist/bin.js');
 const dir = join(mkdtempSync(join(tmpdir(), 'airlock-stack-')), '.airlock');
-const PORT_FLAGS = [
-  '--oidc-port',
+// Every port chosen by the kernel, so that the test never collides with a stack a developer runs.
+const PORT_FLAGS = ['oidc', 'ca', 'ctlog', 'tlog', 'tsa', 'tuf'].flatMap((name) => [
+  `--${name}-port`,
   '0',
-  '--ca-port',
-  '0',
-  '--ctlog-port',
-  '0',
-  '--tlog-port',
-  '0',
-  '--tuf-port',
-  '0',
-];
+]);
 
 interface Stack {
   child: ChildProcess;
@@ -113,9 +111,15 @@ describe('airlock up', () => {
         fulcioBaseURL: stack.ca,
         identityProvider: { getToken: async () => token.trim() },
       }),
-      witnesses: [new RekorWitness({ rekorBaseURL: stack.tlog })],
+      witnesses: [
+        new RekorWitness({ rekorBaseURL: stack.tlog }),
+        new TSAWitness({ tsaBaseURL: stack.tsa.replace(/\/api\/v1\/timestamp$/, '') }),
+      ],
     });
     bundle = bundleToJSON(await builder.create({ data: artifact }));
+    expect(
+      (bundle as any).verificationMaterial.timestampVerificationData.rfc3161Timestamps,
+    ).toHaveLength(1);
     issuer = stack.oidc;
     const signer = verify(bundle, artifact, email, stack.oidc);
     expect(signer.identity?.subjectAlternativeName).toBe(email);

@@ -28,6 +28,9 @@ export const STACK_KEYS = {
   ctlog: 'ecdsa-p256-sha256',
   'rekor-v1': 'ecdsa-p256-sha256',
   'rekor-v2': 'ecdsa-p256-sha256',
+  // The TSA's own root, and its signing key (sigstore-js verifies ecdsa-with-SHA* tokens only).
+  'tsa-root': 'ecdsa-p384-sha384',
+  tsa: 'ecdsa-p256-sha256',
   // TUF keys are P-256: tuf-js verifies every ECDSA signature with SHA-256.
   'tuf-root': 'ecdsa-p256-sha256',
   'tuf-targets': 'ecdsa-p256-sha256',

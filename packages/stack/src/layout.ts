@@ -12,6 +12,8 @@ export interface StackLayout {
   readonly keysDir: string;
   readonly caChain: string;
   readonly caRoot: string;
+  /** The TSA chain: signing certificate, then its root. */
+  readonly tsaChain: string;
   readonly tlogDir: string;
   readonly ctlogDir: string;
   readonly trustedRoot: string;
@@ -37,6 +39,7 @@ export function stackLayout(dir: string): StackLayout {
     keysDir: join(dir, 'keys'),
     caChain: join(dir, 'ca', 'chain.pem'),
     caRoot: join(dir, 'ca', 'root.pem'),
+    tsaChain: join(dir, 'tsa', 'chain.pem'),
     tlogDir: join(dir, 'tlog'),
     ctlogDir: join(dir, 'ctlog'),
     trustedRoot: join(dir, 'trusted_root.json'),

@@ -8,8 +8,9 @@ import { startTestIdp, type TestIdp } from '@airlock/dev-idp';
 import { openSigner, readPublicKey } from '@airlock/keys';
 import { type RunningTlog, startTlog } from '@airlock/tlog';
 import { buildSigningConfig, buildTrustedRoot } from '@airlock/trust';
+import { type RunningTsa, startTsa } from '@airlock/tsa';
 import { startTufServer } from '@airlock/tuf-server';
-import { pemEncode } from '@airlock/x509';
+import { createRootCertificate, createTimestampingCertificate, pemEncode } from '@airlock/x509';
 import { ensureStackKeys, loadOrCreateState, type StackKeyUris } from './keys.js';
 import { stackLayout } from './layout.js';
 import { publishTrust } from './tuf.js';
@@ -20,6 +21,7 @@ export const DEFAULT_STACK_PORTS = {
   ca: 5555,
   ctlog: 6962,
   tlog: 3000,
+  tsa: 3004,
   tuf: 8088,
 } as const;
 export type StackPorts = { -readonly [K in keyof typeof DEFAULT_STACK_PORTS]: number };
@@ -41,6 +43,8 @@ export interface StackDescription {
   readonly ca: string;
   readonly ctlog: string;
   readonly tlog: string;
+  /** The full URL time-stamp requests are posted to. */
+  readonly tsa: string;
   readonly tuf: string;
   readonly trustedRoot: string;
   readonly signingConfig: string;
@@ -81,12 +85,43 @@ async function ensureCaHierarchy(
   return hierarchy.chainPem;
 }
 
+/** The TSA's chain (signing certificate, root), made once. */
+async function ensureTsaChain(keys: StackKeyUris, path: string): Promise<string> {
+  if (existsSync(path)) return readFileSync(path, 'utf8');
+  const rootSigner = await openSigner(keys['tsa-root']);
+  try {
+    const now = Date.now();
+    const day = 24 * 3600 * 1000;
+    const root = await createRootCertificate({
+      signer: rootSigner,
+      subject: { commonName: 'Airlock development TSA root', organization: 'Airlock development' },
+      notBefore: new Date(now - 60_000),
+      notAfter: new Date(now + 3650 * day),
+    });
+    const leaf = await createTimestampingCertificate({
+      issuerCert: root,
+      issuerSigner: rootSigner,
+      publicKey: await readPublicKey(keys.tsa),
+      subject: { commonName: 'Airlock development TSA', organization: 'Airlock development' },
+      notBefore: new Date(now - 60_000),
+      notAfter: new Date(now + 3649 * day),
+    });
+    const pem = pemEncode(leaf, 'CERTIFICATE') + pemEncode(root, 'CERTIFICATE');
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, pem);
+    return pem;
+  } finally {
+    await rootSigner.close();
+  }
+}
+
 export async function startStack(options: StackOptions): Promise<RunningStack> {
   const layout = stackLayout(options.dir);
   const ports: StackPorts = { ...DEFAULT_STACK_PORTS, ...options.ports };
   const state = loadOrCreateState(layout);
   const keys = await ensureStackKeys(layout, state.keyBackend);
   const chainPem = await ensureCaHierarchy(keys, layout.caChain, layout.caRoot);
+  const tsaChainPem = await ensureTsaChain(keys, layout.tsaChain);
   const since = state.createdAt;
 
   const closers: (() => Promise<void>)[] = [];
@@ -132,6 +167,15 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     });
     closers.push(() => tlog.close());
 
+    const tsa: RunningTsa = await startTsa({
+      listenHost: STACK_HOST,
+      port: ports.tsa,
+      keyUri: keys.tsa,
+      chain: { pem: tsaChainPem },
+    });
+    closers.push(() => tsa.close());
+    const tsaUrl = `${tsa.url}/api/v1/timestamp`;
+
     const trustedRoot = buildTrustedRoot({
       certificateAuthorities: [{ uri: ca.url, chain: chainPem }],
       tlogs: [
@@ -150,6 +194,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       ctlogs: [
         { baseUrl: ctlog.url, publicKey: ctlog.ct.signer.publicKey, validFor: { start: since } },
       ],
+      timestampAuthorities: [{ uri: tsaUrl, chain: tsaChainPem }],
     });
     const trustedRootText = `${JSON.stringify(trustedRoot, null, 2)}\n`;
     writeFileSync(layout.trustedRoot, trustedRootText);
@@ -159,6 +204,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       rekorTlogUrls: [
         { url: tlog.url, majorApiVersion: 1, validFor: { start: since }, operator: STACK_OPERATOR },
       ],
+      tsaUrls: [{ url: tsaUrl, validFor: { start: since }, operator: STACK_OPERATOR }],
     });
     const signingConfigText = `${JSON.stringify(signingConfig, null, 2)}\n`;
     writeFileSync(layout.signingConfig, signingConfigText);
@@ -178,6 +224,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       ca: ca.url,
       ctlog: ctlog.url,
       tlog: tlog.url,
+      tsa: tsaUrl,
       tuf: tuf.url,
       trustedRoot: layout.trustedRoot,
       signingConfig: layout.signingConfig,

@@ -16,6 +16,7 @@ export const DEFAULT_STACK_PORTS = {
   ca: 5555,
   ctlog: 6962,
   tlog: 3000,
+  tsa: 3004,
   tuf: 8088,
 } as const;
 type StackPorts = { -readonly [K in keyof typeof DEFAULT_STACK_PORTS]: number };
@@ -77,6 +78,7 @@ export function registerUpCommand(
     print(`certificate authority:            ${description.ca}`);
     print(`CT log:                           ${description.ctlog}`);
     print(`transparency log:                 ${description.tlog}`);
+    print(`timestamp authority:              ${description.tsa}`);
     print(`TUF repository:                   ${description.tuf} (root: ${description.tufRoot})`);
     print(`trusted root:                     ${description.trustedRoot}`);
     print(`stack description:                ${stack.stackJson}`);
