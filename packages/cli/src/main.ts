@@ -3,8 +3,10 @@ import { readFileSync } from 'node:fs';
 import { KeysError } from '@airlock/keys';
 import { Command, CommanderError } from 'commander';
 import { registerKeysCommands } from './commands/keys.js';
+import { registerLogCommands } from './commands/log.js';
 import { registerProofCommands } from './commands/proof.js';
 import { registerServeCommands } from './commands/serve.js';
+import { registerSignCommands } from './commands/sign.js';
 import { registerUpCommand } from './commands/up.js';
 import { CheckFailed, EXIT, UsageError } from './errors.js';
 
@@ -40,6 +42,8 @@ export function buildProgram(io: CliIo): Command {
   const warn = (line: string) => io.stderr(`${line}\n`);
   registerServeCommands(program, print, warn);
   registerUpCommand(program, print, warn);
+  registerLogCommands(program, print, warn);
+  registerSignCommands(program, print, warn);
   return program;
 }
 
