@@ -3,9 +3,9 @@
 // @sigstore/verify accepts the bundle with the trusted root the stack wrote and DEFAULT thresholds.
 // A second start reuses the same keys and logs, and the old bundle still verifies.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { bundleFromJSON, bundleToJSON } from '@sigstore/bundle';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
@@ -136,6 +136,23 @@ describe('airlock up', () => {
       forceCache: false,
     });
     expect(TrustedRoot.toJSON(fetched)).toEqual(TrustedRoot.toJSON(trustedRoot()));
+  });
+
+  it('refuses a bad configuration file with one line naming the key, before starting anything', async () => {
+    const config = join(mkdtempSync(join(tmpdir(), 'airlock-config-')), 'airlock.yaml');
+    writeFileSync(config, 'ports:\n  tlgo: 3000\n');
+    const badDir = join(dirname(config), 'state');
+    const result = await run(process.execPath, [
+      BIN,
+      'up',
+      '--config',
+      config,
+      '--dir',
+      badDir,
+    ]).catch((error) => error);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(`error: ${config}: ports.tlgo is not a known key\n`);
+    expect(existsSync(badDir)).toBe(false);
   });
 
   it('stops cleanly on SIGTERM', async () => {

@@ -1,5 +1,13 @@
 // @airlock/stack: the development stack — key ceremony, trust root and every service on loopback.
 export {
+  ENV_OVERRIDES,
+  loadStackConfig,
+  parseStackConfig,
+  STACK_CONFIG_SCHEMA,
+  type StackConfig,
+  StackConfigError,
+} from './config.js';
+export {
   ensureStackKeys,
   type KeyBackend,
   loadOrCreateState,

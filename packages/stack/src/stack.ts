@@ -4,13 +4,14 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { type CaHierarchy, createCaHierarchy, type RunningCa, startCa } from '@airlock/ca';
 import { type RunningCtLog, startCtLog } from '@airlock/ctlog';
-import { startTestIdp, type TestIdp } from '@airlock/dev-idp';
+import type { TestIdp } from '@airlock/dev-idp';
 import { openSigner, readPublicKey } from '@airlock/keys';
 import { type RunningTlog, startTlog } from '@airlock/tlog';
 import { buildSigningConfig, buildTrustedRoot } from '@airlock/trust';
 import { type RunningTsa, startTsa } from '@airlock/tsa';
 import { startTufServer } from '@airlock/tuf-server';
 import { createRootCertificate, createTimestampingCertificate, pemEncode } from '@airlock/x509';
+import type { StackConfig } from './config.js';
 import { ensureStackKeys, loadOrCreateState, type StackKeyUris } from './keys.js';
 import { stackLayout } from './layout.js';
 import { publishTrust } from './tuf.js';
@@ -33,8 +34,10 @@ export const STACK_OPERATOR = 'airlock.dev';
 
 export interface StackOptions {
   readonly dir: string;
-  /** Port 0 lets the kernel choose; defaults are DEFAULT_STACK_PORTS. */
+  /** Port 0 lets the kernel choose; defaults are DEFAULT_STACK_PORTS, then the config's. */
   readonly ports?: Partial<StackPorts>;
+  /** An operator's configuration (airlock up --config); flags given as options win over it. */
+  readonly config?: StackConfig;
 }
 
 /** What clients need, as written to stack.json. */
@@ -57,7 +60,8 @@ export interface StackDescription {
 export interface RunningStack {
   readonly description: StackDescription;
   readonly stackJson: string;
-  readonly idp: TestIdp;
+  /** The development IdP, unless the configuration names the organisation's issuers. */
+  readonly idp?: TestIdp;
   close(): Promise<void>;
 }
 
@@ -116,10 +120,15 @@ async function ensureTsaChain(keys: StackKeyUris, path: string): Promise<string>
 }
 
 export async function startStack(options: StackOptions): Promise<RunningStack> {
+  const config = options.config ?? {};
   const layout = stackLayout(options.dir);
-  const ports: StackPorts = { ...DEFAULT_STACK_PORTS, ...options.ports };
+  const ports: StackPorts = { ...DEFAULT_STACK_PORTS, ...config.ports, ...options.ports };
+  const host = config.host ?? STACK_HOST;
   const state = loadOrCreateState(layout);
-  const keys = await ensureStackKeys(layout, state.keyBackend);
+  const keys: StackKeyUris = {
+    ...(await ensureStackKeys(layout, state.keyBackend)),
+    ...config.keys,
+  };
   const chainPem = await ensureCaHierarchy(keys, layout.caChain, layout.caRoot);
   const tsaChainPem = await ensureTsaChain(keys, layout.tsaChain);
   const since = state.createdAt;
@@ -129,29 +138,33 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     for (const close of closers.reverse()) await close().catch(() => {});
   };
   try {
-    const idp = await startTestIdp({ port: ports.oidc });
-    closers.push(() => idp.close());
+    // The organisation's IdP when configured; otherwise the development one, on loopback only.
+    // Loaded only when used: oidc-provider prints warnings on Node 20 as soon as it is imported.
+    const idp = config.oidc?.issuers
+      ? undefined
+      : await (await import('@airlock/dev-idp')).startTestIdp({ port: ports.oidc });
+    if (idp) closers.push(() => idp.close());
+    const issuers: Record<string, unknown> = idp
+      ? { [idp.issuer]: { 'issuer-url': idp.issuer, 'client-id': 'sigstore', type: 'email' } }
+      : config.oidc!.issuers!;
+    const oidcUrl = idp?.issuer ?? Object.keys(issuers)[0]!;
 
     const ctlog: RunningCtLog = await startCtLog({
       dataDir: layout.ctlogDir,
-      origin: `${STACK_HOST}/ctlog`,
+      origin: `${host}/ctlog`,
       keyUri: keys.ctlog,
       rootsPem: layout.caRoot,
-      listenHost: STACK_HOST,
+      listenHost: host,
       port: ports.ctlog,
     });
     closers.push(() => ctlog.close());
 
     const ca: RunningCa = await startCa({
-      listenHost: STACK_HOST,
+      listenHost: host,
       port: ports.ca,
       caKeyUri: keys['ca-intermediate'],
       chain: { pem: chainPem },
-      issuerConfig: {
-        'oidc-issuers': {
-          [idp.issuer]: { 'issuer-url': idp.issuer, 'client-id': 'sigstore', type: 'email' },
-        },
-      },
+      issuerConfig: { 'oidc-issuers': issuers },
       ctUrl: ctlog.url,
       ctPublicKey: ctlog.ct.signer.publicKey,
     });
@@ -159,16 +172,17 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 
     const tlog: RunningTlog = await startTlog({
       dataDir: layout.tlogDir,
-      hostname: STACK_HOST,
-      listenHost: STACK_HOST,
+      hostname: host,
+      listenHost: host,
       port: ports.tlog,
       v1KeyUri: keys['rekor-v1'],
       v2KeyUri: keys['rekor-v2'],
+      ...(config.tlog ? { batch: config.tlog } : {}),
     });
     closers.push(() => tlog.close());
 
     const tsa: RunningTsa = await startTsa({
-      listenHost: STACK_HOST,
+      listenHost: host,
       port: ports.tsa,
       keyUri: keys.tsa,
       chain: { pem: tsaChainPem },
@@ -188,7 +202,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
           baseUrl: tlog.url,
           publicKey: await readPublicKey(keys['rekor-v2']),
           validFor: { start: since },
-          origin: STACK_HOST,
+          origin: host,
         },
       ],
       ctlogs: [
@@ -200,7 +214,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     writeFileSync(layout.trustedRoot, trustedRootText);
     const signingConfig = buildSigningConfig({
       caUrls: [{ url: ca.url, validFor: { start: since }, operator: STACK_OPERATOR }],
-      oidcUrls: [{ url: idp.issuer, validFor: { start: since }, operator: STACK_OPERATOR }],
+      oidcUrls: [{ url: oidcUrl, validFor: { start: since }, operator: STACK_OPERATOR }],
       rekorTlogUrls: [
         { url: tlog.url, majorApiVersion: 1, validFor: { start: since }, operator: STACK_OPERATOR },
       ],
@@ -213,14 +227,14 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     closers.push(() => tufSigners.close());
     const tuf = await startTufServer({
       dir: layout.tufDir,
-      listen: { host: STACK_HOST, port: ports.tuf },
+      listen: { host, port: ports.tuf },
       timestampSigner: tufSigners.timestamp,
       snapshotSigner: tufSigners.snapshot,
     });
     closers.push(() => tuf.close());
 
     const description: StackDescription = {
-      oidc: idp.issuer,
+      oidc: oidcUrl,
       ca: ca.url,
       ctlog: ctlog.url,
       tlog: tlog.url,
@@ -233,7 +247,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       keys,
     };
     writeFileSync(layout.stackJson, `${JSON.stringify(description, null, 2)}\n`);
-    return { description, stackJson: layout.stackJson, idp, close: closeAll };
+    return { description, stackJson: layout.stackJson, ...(idp ? { idp } : {}), close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 // The stack and the dev IdP load only when their commands run: oidc-provider warns on Node 20 at
 // import time, and every other command should start fast and print nothing it did not mean to.
-import type { StackDescription } from '@airlock/stack';
+import type { StackConfig, StackDescription } from '@airlock/stack';
 import type { Command } from 'commander';
 import { decodeUint } from '../encoding.js';
 import { UsageError } from '../errors.js';
@@ -55,26 +55,46 @@ export function registerUpCommand(
   const up = program
     .command('up')
     .description('start the development stack on loopback (state, keys and logs in .airlock/)')
-    .option('--dir <dir>', 'where keys, databases and stack.json live', '.airlock');
+    .option(
+      '--config <file>',
+      'an operator configuration (YAML; docs/configuration.md lists every key)',
+    )
+    .option('--dir <dir>', 'where keys, databases and stack.json live (default: .airlock)');
   for (const [name, port] of Object.entries(DEFAULT_STACK_PORTS)) {
     const key = name as keyof StackPorts;
-    up.option(`--${key}-port <port>`, `${key} port (0 picks a free one)`, String(port));
+    // No commander default: a flag given on the command line wins over the configuration file.
+    up.option(`--${key}-port <port>`, `${key} port, 0 picks a free one (default: ${port})`);
   }
-  up.action(async (flags: { dir: string } & Record<string, string>) => {
+  up.action(async (flags: { dir?: string; config?: string } & Record<string, string>) => {
     const portFlags: PortFlags = {};
     for (const name of Object.keys(DEFAULT_STACK_PORTS) as (keyof StackPorts)[]) {
       const value = flags[`${name}Port`];
       if (value !== undefined) portFlags[name] = value;
     }
-    const { startStack } = await import('@airlock/stack');
-    const stack = await startStack({ dir: resolve(flags.dir), ports: ports(portFlags) });
+    const { loadStackConfig, StackConfigError, startStack } = await import('@airlock/stack');
+    let config: StackConfig = {};
+    if (flags.config) {
+      try {
+        config = loadStackConfig(flags.config);
+      } catch (error) {
+        // One line naming the file and the bad key; nothing has started.
+        if (error instanceof StackConfigError) throw new UsageError(error.message);
+        throw error;
+      }
+    }
+    const dir = resolve(flags.dir ?? config.dir ?? '.airlock');
+    const stack = await startStack({ dir, ports: ports(portFlags), config });
     const { description } = stack;
     if (description.keyBackend === 'file') {
       warn(
         'WARNING: softhsm2 is not installed: the stack keys are UNENCRYPTED FILES (development only)',
       );
     }
-    print(`OIDC provider (development only): ${description.oidc}`);
+    print(
+      stack.idp
+        ? `OIDC provider (development only): ${description.oidc}`
+        : `OIDC issuer:                      ${description.oidc}`,
+    );
     print(`certificate authority:            ${description.ca}`);
     print(`CT log:                           ${description.ctlog}`);
     print(`transparency log:                 ${description.tlog}`);
