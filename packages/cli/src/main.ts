@@ -8,6 +8,7 @@ import { registerProofCommands } from './commands/proof.js';
 import { registerServeCommands } from './commands/serve.js';
 import { registerSignCommands } from './commands/sign.js';
 import { registerUpCommand } from './commands/up.js';
+import { registerVerifyCommands } from './commands/verify.js';
 import { CheckFailed, EXIT, UsageError } from './errors.js';
 
 export interface CliIo {
@@ -42,6 +43,7 @@ export function buildProgram(io: CliIo): Command {
   const warn = (line: string) => io.stderr(`${line}\n`);
   registerServeCommands(program, print, warn);
   registerUpCommand(program, print, warn);
+  registerVerifyCommands(program, print);
   registerLogCommands(program, print, warn);
   registerSignCommands(program, print, warn);
   return program;
