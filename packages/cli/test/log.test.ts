@@ -282,7 +282,10 @@ describe('airlock log against an honest log', () => {
         'checkpoint',
         (b) => {
           const proof = b.verificationMaterial.tlogEntries[0].inclusionProof;
-          proof.checkpoint.envelope = proof.checkpoint.envelope.replace(/\n20\n/, '\n21\n');
+          proof.checkpoint.envelope = proof.checkpoint.envelope.replace(
+            /^(.*\n)([0-9]+)\n/,
+            (_: string, origin: string, size: string) => `${origin}${Number(size) + 1}\n`,
+          );
         },
       ],
       ['set', (b) => (b.verificationMaterial.tlogEntries[0].integratedTime = '1')],
@@ -341,7 +344,7 @@ describe('airlock log against an honest log', () => {
     );
     expect(checked.code).toBe(EXIT.ok);
     expect(checked.stdout).toMatch(
-      /^OK: .* at size 625: 625 entries re-hashed, 6 tiles and 2 checkpoints agree/,
+      /^OK: .* at size 625: 625 entries re-hashed, 4 tiles and 2 checkpoints agree/,
     );
     expect(checked.stderr).toMatch(/fsck: 625\/625 entries \(100%\)/);
 

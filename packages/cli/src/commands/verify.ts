@@ -89,15 +89,16 @@ async function verify(
   const trustedRoot = readJson(trustedRootPath(flags.trustedRoot), 'trusted root');
   const policy = policyOf(flags);
   const artifact = artifactOf(argument);
+  const wantedType = flags.type ? await predicateType(flags.type) : undefined;
   try {
     // A bundle that does not parse fails verification (exit 1); a file that cannot be read is a usage error.
     const bundle = parseBundleJson(bundleBytes);
     const result = verifyBundle({ bundle, artifact, trustedRoot, policy });
     if (expectAttestation && !result.statement)
       throw new CheckFailed('the bundle holds no attestation');
-    if (flags.type && result.statement?.predicateType !== predicateTypeOf(flags.type)) {
+    if (wantedType && result.statement?.predicateType !== wantedType) {
       throw new CheckFailed(
-        `the attestation's predicate type is ${result.statement?.predicateType}, not ${predicateTypeOf(flags.type)}`,
+        `the attestation's predicate type is ${result.statement?.predicateType}, not ${wantedType}`,
       );
     }
     const who = result.identity ? `${result.identity} (issuer ${result.issuer})` : 'the given key';
@@ -108,21 +109,15 @@ async function verify(
   }
 }
 
-/** cosign's --type shorthands for predicate types. */
-const PREDICATE_TYPES: Record<string, string> = {
-  slsaprovenance: 'https://slsa.dev/provenance/v0.2',
-  slsaprovenance02: 'https://slsa.dev/provenance/v0.2',
-  slsaprovenance1: 'https://slsa.dev/provenance/v1',
-  cyclonedx: 'https://cyclonedx.org/bom',
-  spdx: 'https://spdx.dev/Document',
-  spdxjson: 'https://spdx.dev/Document',
-  vuln: 'https://cosign.sigstore.dev/attestation/vuln/v1',
-  openvex: 'https://openvex.dev/ns',
-  custom: 'https://cosign.sigstore.dev/attestation/v1',
-};
-
-function predicateTypeOf(type: string): string {
-  return PREDICATE_TYPES[type] ?? type;
+/** The predicate type a --type names, with the shorthands attest-blob writes (cosign's). */
+async function predicateType(type: string): Promise<string> {
+  const { ClientError, predicateTypeOf } = await import('@airlock/client');
+  try {
+    return predicateTypeOf(type);
+  } catch (error) {
+    if (error instanceof ClientError) throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 function withPolicyFlags(command: Command): Command {
