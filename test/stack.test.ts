@@ -95,6 +95,25 @@ describe('airlock up', () => {
     firstRoot = readFileSync(join(dir, 'trusted_root.json'), 'utf8');
   });
 
+  it('the three commands it prints (token, sign, verify) succeed as printed', async () => {
+    const commands = running!
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('  npx airlock '))
+      .map((line) => line.trim());
+    expect(commands).toHaveLength(3);
+    const cwd = mkdtempSync(join(tmpdir(), 'airlock-readme-'));
+    writeFileSync(join(cwd, 'README.md'), '# a project\n');
+    let last = '';
+    for (const command of commands) {
+      // `npx airlock` is the repository's own binary; outside the repository, call it by path.
+      const line = command.replace(/^npx airlock /, `"${process.execPath}" "${BIN}" `);
+      const { stdout } = await run('bash', ['-c', line], { cwd });
+      last = stdout;
+    }
+    expect(last).toMatch(/^Verified OK: signed by you@example.test/);
+  });
+
   it('signs with a dev token through the CA and the log; the bundle verifies with the stack trust root', async () => {
     const { stdout: token } = await run(process.execPath, [
       BIN,
@@ -175,6 +194,7 @@ describe('airlock up', () => {
     // The certificate names the issuer it was issued under (the IdP's port was chosen afresh too).
     expect(verify(bundle, artifact, email, issuer).identity?.subjectAlternativeName).toBe(email);
     const info = (await (await fetch(`${stack.tlog}/api/v1/log`)).json()) as { treeSize: number };
-    expect(info.treeSize).toBe(1);
+    // The README signed from the printed commands and the bundle signed above.
+    expect(info.treeSize).toBe(2);
   });
 });

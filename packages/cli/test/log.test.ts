@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { DirTileSource, fsck, logKeyFromTrustedRoot, readFsckState } from '@airlock/audit';
 import { EXIT, runCli } from '@airlock/cli';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sharedVectorsPath } from '../../../test/support/shared-vectors.js';
 import { LiveTlog, type LogEntryJson } from '../../audit/test/live-tlog.js';
 
 async function run(...argv: string[]) {
@@ -537,5 +538,38 @@ describe('airlock log against an entry edited behind the tiles’ back', () => {
     expect(result.code).toBe(EXIT.checkFailed);
     expect(result.stderr).toMatch(/^FAIL: entry 261 /);
     expect(existsSync(join(tmp, 'edited-mirror', 'checkpoint'))).toBe(false);
+  });
+});
+
+describe('airlock log inclusion --offline on Sigstore conformance bundles', () => {
+  const publicGood = sharedVectorsPath('npm-provenance', 'trusted_root.json');
+  const bundle = (name: string) =>
+    sharedVectorsPath('conformance', 'bundle-verify', name, 'bundle.sigstore.json');
+  const args = [
+    '--offline',
+    '--trusted-root',
+    publicGood,
+    '--rekor-url',
+    'https://rekor.sigstore.dev',
+    '--stack-dir',
+    noStack,
+  ];
+
+  it('proves a public-good entry with nothing but the trusted root', async () => {
+    const result = await run('log', 'inclusion', '--bundle', bundle('happy-path-v0.3'), ...args);
+    expect(result).toMatchObject({ code: EXIT.ok, stderr: '' });
+    expect(result.stdout).toMatch(
+      /^OK: the bundle's entry 79571823 .* is in rekor\.sigstore\.dev - 2605736670972794746 at size 75408393 \(offline/,
+    );
+  });
+
+  it.each([
+    'invalid-inclusion-proof_fail',
+    'checkpoint-bad-keyhint_fail',
+    'set-invalid-signature_fail',
+  ])('refuses %s', async (name) => {
+    const result = await run('log', 'inclusion', '--bundle', bundle(name), ...args);
+    expect(result.code).toBe(EXIT.checkFailed);
+    expect(result.stderr).toMatch(/^FAIL: /);
   });
 });

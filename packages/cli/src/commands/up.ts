@@ -35,6 +35,22 @@ function ports(flags: PortFlags): Partial<StackPorts> {
   return out;
 }
 
+/**
+ * The three commands `airlock up` prints (token, sign, verify), run from the folder it was started in.
+ * test/stack.test.ts runs exactly these lines.
+ */
+export function nextSteps(description: StackDescription, dir: string | undefined): string[] {
+  const email = 'you@example.test';
+  const stackDir = dir === undefined || dir === '.airlock' ? '' : ` --dir ${dir}`;
+  const tokenFile = `${dir ?? '.airlock'}/token`;
+  return [
+    'Try it (from this folder):',
+    `  npx airlock dev token --email ${email}${stackDir} > ${tokenFile}`,
+    `  npx airlock sign-blob README.md --bundle README.md.sigstore.json --identity-token ${tokenFile}${dir && dir !== '.airlock' ? ` --stack-dir ${dir}` : ''} --yes`,
+    `  npx airlock verify-blob README.md --bundle README.md.sigstore.json --certificate-identity ${email} --certificate-oidc-issuer ${description.oidc} --trusted-root ${description.trustedRoot}`,
+  ];
+}
+
 /** Reads the stack.json an `airlock up` wrote. */
 export function readStackDescription(dir: string): StackDescription {
   const path = join(resolve(dir), 'stack.json');
@@ -103,7 +119,8 @@ export function registerUpCommand(
     print(`trusted root:                     ${description.trustedRoot}`);
     print(`stack description:                ${stack.stackJson}`);
     print('');
-    print('get a token:  npx airlock dev token --email you@example.test');
+    // The dev IdP's commands; with the organisation's IdP, tokens come from there.
+    if (stack.idp) for (const line of nextSteps(description, flags.dir ?? config.dir)) print(line);
     print('airlock: ready (Ctrl-C stops)');
     const signal = await untilSignal();
     print(`airlock: ${signal}, stopping`);
