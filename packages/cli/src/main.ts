@@ -7,6 +7,7 @@ import { registerLogCommands } from './commands/log.js';
 import { registerProofCommands } from './commands/proof.js';
 import { registerServeCommands } from './commands/serve.js';
 import { registerSignCommands } from './commands/sign.js';
+import { registerTrustCommands } from './commands/trust.js';
 import { registerUpCommand } from './commands/up.js';
 import { registerVerifyCommands } from './commands/verify.js';
 import { CheckFailed, EXIT, UsageError } from './errors.js';
@@ -42,6 +43,7 @@ export function buildProgram(io: CliIo): Command {
   registerProofCommands(program, print);
   const warn = (line: string) => io.stderr(`${line}\n`);
   registerServeCommands(program, print, warn);
+  registerTrustCommands(program, print);
   registerUpCommand(program, print, warn);
   registerVerifyCommands(program, print);
   registerLogCommands(program, print, warn);
