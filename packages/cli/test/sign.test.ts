@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT, runCli } from '@airlock/cli';
 import { keyHint } from '@airlock/client';
+import { approveDeviceCode, declineDeviceCode } from '@airlock/dev-idp';
 import { formatPkcs11Uri } from '@airlock/keys';
 import { type RunningStack, STACK_TOKEN_LABEL, startStack } from '@airlock/stack';
 import { bundleFromJSON } from '@sigstore/bundle';
@@ -14,6 +15,11 @@ import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedVectorsPath } from '../../../test/support/shared-vectors.js';
+import {
+  expiredToken,
+  type ScriptedProvider,
+  startScriptedProvider,
+} from '../../client/test/support/scripted-provider.js';
 
 const work = mkdtempSync(join(tmpdir(), 'airlock-cli-sign-'));
 const stackDir = join(work, '.airlock');
@@ -41,6 +47,35 @@ async function run(...argv: string[]) {
   return { code, stdout, stderr };
 }
 
+/**
+ * Runs a command as a person at a terminal would, answering a device login: whoever reads the code
+ * on stderr calls `respond` with it (approves or declines it in their browser).
+ */
+async function runWithDeviceLogin(
+  respond: (userCode: string) => Promise<void>,
+  argv: string[],
+  interactive = false,
+) {
+  let stdout = '';
+  let stderr = '';
+  const responses: Promise<void>[] = [];
+  const code = await runCli(argv, {
+    stdout: (t) => (stdout += t),
+    stderr: (t) => {
+      stderr += t;
+      const userCode = /enter code {2}(\S+)/.exec(t)?.[1];
+      if (userCode !== undefined) responses.push(respond(userCode));
+    },
+    interactive,
+  });
+  await Promise.all(responses);
+  return { code, stdout, stderr, prompts: responses.length };
+}
+
+/** The one block a device login prints on stderr, with nothing before or after it. */
+const DEVICE_LOGIN_BLOCK =
+  /^To sign, log in from any device with a browser:\n {2}open {8}(\S+)\n {2}enter code {2}(\S+)\n {2}\(or open (\S+), which holds the code\)\nThe code expires in \d+ minutes; waiting for the approval\.\n/;
+
 const out = (name: string) => join(work, name);
 const readJson = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
 
@@ -58,7 +93,7 @@ function verify(
   return verifier.verify(
     toSignedEntity(bundleFromJSON(readJson(bundlePath)), options.artifact),
     options.identity
-      ? { subjectAlternativeName: options.identity, extensions: { issuer: stack.idp.issuer } }
+      ? { subjectAlternativeName: options.identity, extensions: { issuer: stack.idp!.issuer } }
       : undefined,
   );
 }
@@ -73,7 +108,7 @@ function expectUsageError(result: { code: number; stderr: string }, pattern: Reg
 describe('airlock sign-blob', () => {
   it('signs keyless with --identity-token; the bundle, --output-signature and --output-certificate agree', async () => {
     const email = 'cli@airlock.test';
-    const token = await stack.idp.tokenFor(email);
+    const token = await stack.idp!.tokenFor(email);
     const result = await run(
       'sign-blob',
       artifactPath,
@@ -193,7 +228,7 @@ describe('airlock sign-blob', () => {
     const root = readJson(stack.description.trustedRoot);
     const withoutCtlog = out('no-ctlog-root.json');
     writeFileSync(withoutCtlog, JSON.stringify({ ...root, ctlogs: [] }));
-    const token = await stack.idp.tokenFor('cli@airlock.test');
+    const token = await stack.idp!.tokenFor('cli@airlock.test');
     const result = await run(
       'sign-blob',
       artifactPath,
@@ -213,7 +248,7 @@ describe('airlock sign-blob', () => {
   });
 
   it('reports a token the CA refuses in one line that does not repeat the token', async () => {
-    const token = await stack.idp.tokenFor('cli@airlock.test');
+    const token = await stack.idp!.tokenFor('cli@airlock.test');
     const [header, payload] = token.split('.');
     const forged = `${header}.${payload}.${Buffer.from('forged').toString('base64url')}`;
     const result = await run(
@@ -338,7 +373,7 @@ describe('airlock attest-blob', () => {
       '--type',
       'slsaprovenance',
       '--identity-token',
-      await stack.idp.tokenFor(email),
+      await stack.idp!.tokenFor(email),
       '--stack-dir',
       stackDir,
       '--bundle',
@@ -364,7 +399,7 @@ describe('airlock attest-blob', () => {
   });
 
   it('refuses an unknown --type and a predicate that is not JSON, in one line', async () => {
-    const token = await stack.idp.tokenFor('attester@airlock.test');
+    const token = await stack.idp!.tokenFor('attester@airlock.test');
     const notJson = out('predicate.txt');
     writeFileSync(notJson, 'not json');
     const common = ['--identity-token', token, '--stack-dir', stackDir, '--bundle', out('x.json')];
@@ -390,7 +425,7 @@ describe('airlock attest-blob', () => {
 
 describe('airlock sign-bundle (sigstore-conformance protocol)', () => {
   it('signs a file and an in-toto statement with the conformance argument order', async () => {
-    const token = await stack.idp.tokenFor('conformance@airlock.test');
+    const token = await stack.idp!.tokenFor('conformance@airlock.test');
     const plain = await run(
       'sign-bundle',
       '--identity-token',
@@ -431,7 +466,7 @@ describe('airlock sign-bundle (sigstore-conformance protocol)', () => {
   });
 
   it('refuses --staging and a --in-toto file that is no statement', async () => {
-    const token = await stack.idp.tokenFor('conformance@airlock.test');
+    const token = await stack.idp!.tokenFor('conformance@airlock.test');
     const args = ['--identity-token', token, '--bundle', out('refused.sigstore.json')];
     expectUsageError(
       await run('sign-bundle', '--staging', ...args, artifactPath),
@@ -442,5 +477,146 @@ describe('airlock sign-bundle (sigstore-conformance protocol)', () => {
       /^error: the in-toto statement is not JSON/,
     );
     expect(existsSync(out('refused.sigstore.json'))).toBe(false);
+  });
+});
+
+describe('airlock sign-blob with a device login (RFC 8628)', () => {
+  const scripted: ScriptedProvider[] = [];
+  afterAll(async () => {
+    await Promise.all(scripted.map((provider) => provider.close()));
+  });
+
+  it("--oidc-device-flow logs in at the signing config's IdP; stderr holds the instructions and nothing else", async () => {
+    const issuer = stack.description.oidc;
+    const result = await runWithDeviceLogin(
+      (userCode) => approveDeviceCode(issuer, userCode, 'device-cli@airlock.test'),
+      [
+        'sign-blob',
+        artifactPath,
+        '--oidc-device-flow',
+        '--stack-dir',
+        stackDir,
+        '--bundle',
+        out('device.sigstore.json'),
+      ],
+    );
+    expect(result.code).toBe(EXIT.ok);
+    expect(result.prompts).toBe(1);
+    const block = DEVICE_LOGIN_BLOCK.exec(result.stderr);
+    expect(block?.[0]).toBe(result.stderr);
+    expect(block?.[1]).toBe(`${issuer}/device`);
+    expect(block?.[3]).toBe(`${issuer}/device?user_code=${block?.[2]}`);
+    expect(result.stdout.trim()).toBe(
+      readJson(out('device.sigstore.json')).messageSignature.signature,
+    );
+    const signer = verify(out('device.sigstore.json'), {
+      artifact,
+      identity: 'device-cli@airlock.test',
+    });
+    expect(signer.identity?.subjectAlternativeName).toBe('device-cli@airlock.test');
+  });
+
+  it('exits 2 in one line when the login is declined at --oidc-issuer, and writes no bundle', async () => {
+    const issuer = stack.description.oidc;
+    const result = await runWithDeviceLogin(
+      (userCode) => declineDeviceCode(issuer, userCode),
+      [
+        'sign-blob',
+        artifactPath,
+        '--oidc-issuer',
+        issuer,
+        '--oidc-client-id',
+        'sigstore',
+        '--stack-dir',
+        stackDir,
+        '--bundle',
+        out('declined.sigstore.json'),
+      ],
+    );
+    expect(result.code).toBe(EXIT.usage);
+    const block = DEVICE_LOGIN_BLOCK.exec(result.stderr)![0];
+    expect(result.stderr.slice(block.length)).toBe(
+      `error: the device login at ${issuer} was declined\n`,
+    );
+    expect(existsSync(out('declined.sigstore.json'))).toBe(false);
+  });
+
+  it("at a terminal, logs in at the signing config's IdP and nowhere else; exit 2 when the code expires", async () => {
+    const provider = await startScriptedProvider({ tokenAnswers: [expiredToken] });
+    scripted.push(provider);
+    const config = readJson(stack.description.signingConfig);
+    config.oidcUrls = [{ ...config.oidcUrls[0], url: provider.issuer }];
+    const configPath = out('device-signing-config.json');
+    writeFileSync(configPath, JSON.stringify(config));
+    const argv = [
+      'attest-blob',
+      artifactPath,
+      '--predicate',
+      out('predicate-device.json'),
+      '--signing-config',
+      configPath,
+      '--bundle',
+      out('expired.sigstore.json'),
+    ];
+    writeFileSync(out('predicate-device.json'), '{}');
+
+    // Not at a terminal and not asked: no login, no request to the IdP.
+    expectUsageError(await run(...argv), /^error: no identity token/);
+    expect(provider.requests).toEqual([]);
+
+    const result = await runWithDeviceLogin(async () => {}, argv, true);
+    expect(result.code).toBe(EXIT.usage);
+    const block = DEVICE_LOGIN_BLOCK.exec(result.stderr)![0];
+    expect(result.stderr.slice(block.length)).toBe(
+      `error: the device login code expired before it was approved at ${provider.issuer}; run the command again\n`,
+    );
+    expect(provider.requests.map((request) => request.path)).toEqual([
+      '/.well-known/openid-configuration',
+      '/device/auth',
+      '/token',
+    ]);
+    expect(existsSync(out('expired.sigstore.json'))).toBe(false);
+  });
+
+  it('exits 2 for an IdP without a device endpoint, a bad issuer, or --key with --oidc-issuer', async () => {
+    const provider = await startScriptedProvider({
+      discovery: () => ({ device_authorization_endpoint: undefined }),
+    });
+    scripted.push(provider);
+    const common = ['--stack-dir', stackDir, '--bundle', out('never-device.sigstore.json')];
+    expectUsageError(
+      await run('sign-blob', artifactPath, '--oidc-issuer', provider.issuer, ...common),
+      /^error: the OpenID provider http:\/\/127\.0\.0\.1:\d+ offers no device login/,
+    );
+    expectUsageError(
+      await run('sign-blob', artifactPath, '--oidc-issuer', 'ldap://idp.test', ...common),
+      /^error: --oidc-issuer is not an http\(s\) URL/,
+    );
+    expectUsageError(
+      await run(
+        'sign-blob',
+        artifactPath,
+        '--key',
+        'cosign.key',
+        '--oidc-issuer',
+        provider.issuer,
+        ...common,
+      ),
+      /^error: sign with --key or with an identity token/,
+    );
+    expect(existsSync(out('never-device.sigstore.json'))).toBe(false);
+  });
+
+  it('documents the order identity tokens are looked for in, in each signing command help', async () => {
+    for (const command of ['sign-blob', 'attest-blob']) {
+      const help = await run(command, '--help');
+      expect(help.code).toBe(EXIT.ok);
+      expect(help.stdout).toContain('--oidc-issuer <url>');
+      expect(help.stdout).toContain('--oidc-client-id <id>');
+      expect(help.stdout).toContain('--oidc-device-flow');
+      expect(help.stdout).toMatch(
+        /Keyless identity token, the first of:\n {2}1\. --identity-token[\s\S]*2\. \$SIGSTORE_ID_TOKEN[\s\S]*3\. --dev-email[\s\S]*4\. a device login/,
+      );
+    }
   });
 });

@@ -1,6 +1,15 @@
 // @airlock/client: the signing side of a cosign-compatible client. Keyless and keyed blob signatures
 // and in-toto attestations as Sigstore bundles v0.3, through a private CA, logs and TSAs.
 export { type CheckBundleOptions, checkBundle, signedEntityOf } from './check.js';
+export {
+  DEVICE_CODE_GRANT_TYPE,
+  DEVICE_FLOW_DEFAULTS,
+  type DeviceFlowClock,
+  type DeviceFlowInstructions,
+  type DeviceFlowOptions,
+  deviceFlowToken,
+  formatDeviceFlowInstructions,
+} from './device-flow.js';
 export { ClientError, type ClientErrorCode } from './errors.js';
 export {
   DEFAULT_KEY_PREFIX,
@@ -14,6 +23,7 @@ export {
   type DiscoveredServices,
   type DiscoverServicesOptions,
   discoverServices,
+  oidcUrlFromSigningConfig,
   readSigningConfig,
   readStackFile,
   readTrustedRoot,

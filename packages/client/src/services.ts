@@ -33,6 +33,7 @@ export interface SigningServices {
 /** The API versions this client speaks, newest first, as clients select them. */
 const SUPPORTED_VERSIONS = {
   caUrls: [1],
+  oidcUrls: [1],
   rekorTlogUrls: [2, 1],
   tsaUrls: [1],
 } as const;
@@ -172,6 +173,23 @@ export function servicesFromSigningConfig(
   return { ...(ca !== undefined ? { caUrl: ca.url } : {}), tlogs, tsaUrls };
 }
 
+/**
+ * The OpenID provider a signing config names for logging in at `at` (default: now), selected as the
+ * CA is: one, of an API version this client speaks, valid then. Undefined when it names none.
+ */
+export function oidcUrlFromSigningConfig(
+  config: SigningConfigJson,
+  at: Date = new Date(),
+): string | undefined {
+  return selectServices(
+    config.oidcUrls,
+    SUPPORTED_VERSIONS.oidcUrls,
+    undefined,
+    at,
+    'OpenID provider',
+  )[0]?.url;
+}
+
 export interface DiscoverServicesOptions {
   /** `--fulcio-url`. */
   readonly caUrl?: string;
@@ -200,9 +218,12 @@ export interface DiscoveredServices {
   readonly trustedRoot?: TrustedRootJson;
   /** The development stack's description, when its services are the ones used. */
   readonly stack?: StackFile;
+  /** The OpenID provider the signing config names (never set from service URL flags). */
+  readonly oidcUrl?: string;
 }
 
-function checkUrl(value: string, flag: string): string {
+/** A service URL flag's value, checked to be http(s), without trailing slashes. */
+export function checkUrl(value: string, flag: string): string {
   let url: URL;
   try {
     url = new URL(value);
@@ -234,6 +255,7 @@ export function discoverServices(options: DiscoverServicesOptions = {}): Discove
   let source: DiscoveredServices['source'];
   let trustedRoot = givenRoot;
   let stack: StackFile | undefined;
+  let oidcUrl: string | undefined;
   if (explicit) {
     if (options.signingConfigPath !== undefined) {
       throw new ClientError(
@@ -257,10 +279,9 @@ export function discoverServices(options: DiscoverServicesOptions = {}): Discove
     };
     source = 'flags';
   } else if (options.signingConfigPath !== undefined) {
-    services = servicesFromSigningConfig(
-      readSigningConfig(resolve(baseDir, options.signingConfigPath)),
-      options.at,
-    );
+    const config = readSigningConfig(resolve(baseDir, options.signingConfigPath));
+    services = servicesFromSigningConfig(config, options.at);
+    oidcUrl = oidcUrlFromSigningConfig(config, options.at);
     source = 'signing-config';
   } else {
     stack = readStackFile(stackDirOf(options));
@@ -270,7 +291,9 @@ export function discoverServices(options: DiscoverServicesOptions = {}): Discove
         'no signing services: give --signing-config (or --fulcio-url and --rekor-url), or start the development stack (npm start)',
       );
     }
-    services = servicesFromSigningConfig(readSigningConfig(stack.signingConfig), options.at);
+    const config = readSigningConfig(stack.signingConfig);
+    services = servicesFromSigningConfig(config, options.at);
+    oidcUrl = oidcUrlFromSigningConfig(config, options.at);
     source = 'stack';
     trustedRoot ??= readTrustedRoot(stack.trustedRoot);
   }
@@ -287,6 +310,7 @@ export function discoverServices(options: DiscoverServicesOptions = {}): Discove
     source,
     ...(trustedRoot !== undefined ? { trustedRoot } : {}),
     ...(stack !== undefined ? { stack } : {}),
+    ...(oidcUrl !== undefined ? { oidcUrl } : {}),
   };
 }
 

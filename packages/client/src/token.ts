@@ -1,5 +1,10 @@
 // Where the identity token for keyless signing comes from, in cosign's order, and the checks made on
 // it before it leaves the machine. No message here ever contains the token.
+//
+// The order, first found wins: the explicit token (`--identity-token`: a JWT or a file holding one),
+// $SIGSTORE_ID_TOKEN, a token file, a login to the development IdP (`--dev-email`), and last an
+// interactive login (the device flow, set up by openSigningSetup only for an issuer that was named
+// or configured).
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ClientError, describeCause } from './errors.js';
@@ -18,6 +23,8 @@ export interface IdentityTokenSources {
   readonly tokenFile?: string;
   /** Log in to a development IdP; used only when the user asked for it (`--dev-email`). */
   readonly devLogin?: { readonly issuer: string; readonly email: string };
+  /** An interactive login (the device flow) tried last, when nothing before it gave a token. */
+  readonly login?: () => Promise<string>;
   /** Base for relative paths (default process.cwd()). */
   readonly baseDir?: string;
 }
@@ -27,6 +34,8 @@ export interface IdentityTokenClaims {
   readonly issuer: string;
   /** What the CA binds the certificate to and the proof of possession signs: email, else `sub`. */
   readonly subject: string;
+  /** `aud`, as a list (empty when the token has none). */
+  readonly audience: readonly string[];
   readonly expiresAt?: Date;
 }
 
@@ -47,8 +56,9 @@ function readTokenFile(path: string, what: string): string {
 
 /**
  * The identity token to sign with: the explicit one (a JWT, or a file holding one), else
- * $SIGSTORE_ID_TOKEN, else the token file, else a login to the development IdP when asked for.
- * Undefined when there is none. Every token returned has passed inspectIdentityToken.
+ * $SIGSTORE_ID_TOKEN, else the token file, else a login to the development IdP when asked for, else
+ * the interactive login when given. Undefined when there is none. Every token returned has passed
+ * inspectIdentityToken.
  */
 export async function resolveIdentityToken(
   sources: IdentityTokenSources,
@@ -87,6 +97,8 @@ export async function resolveIdentityToken(
           { cause: error },
         );
       }
+    } else if (sources.login !== undefined) {
+      token = await sources.login();
     }
   }
   if (token !== undefined) inspectIdentityToken(token);
@@ -140,5 +152,16 @@ export function inspectIdentityToken(token: string, now: Date = new Date()): Ide
       );
     }
   }
-  return { issuer: claims.iss, subject, ...(expiresAt !== undefined ? { expiresAt } : {}) };
+  const audience =
+    typeof claims.aud === 'string'
+      ? [claims.aud]
+      : Array.isArray(claims.aud)
+        ? claims.aud.filter((entry): entry is string => typeof entry === 'string')
+        : [];
+  return {
+    issuer: claims.iss,
+    subject,
+    audience,
+    ...(expiresAt !== undefined ? { expiresAt } : {}),
+  };
 }

@@ -92,7 +92,7 @@ describe('Rekor v2 with the timestamp authority, chosen by a signing config', ()
       stackDir,
       signingConfigPath,
       trustedRootPath: stack.description.trustedRoot,
-      identityToken: await stack.idp.tokenFor(email),
+      identityToken: await stack.idp!.tokenFor(email),
     });
     const { bundle } = await signBlob({ ...setup.signOptions, artifact });
     const [entry] = bundle.verificationMaterial.tlogEntries;
@@ -114,7 +114,7 @@ describe('Rekor v2 with the timestamp authority, chosen by a signing config', ()
       stackDir,
       signingConfigPath,
       trustedRootPath: stack.description.trustedRoot,
-      identityToken: await stack.idp.tokenFor('tiles@airlock.test'),
+      identityToken: await stack.idp!.tokenFor('tiles@airlock.test'),
     });
     const { bundle } = await attestBlob({
       ...setup.signOptions,
@@ -216,7 +216,7 @@ describe('Rekor v2 with the timestamp authority, chosen by a signing config', ()
   it('refuses a v2 log without a timestamp authority before signing anything', async () => {
     await expect(
       signBlob({
-        identityToken: await stack.idp.tokenFor('tiles@airlock.test'),
+        identityToken: await stack.idp!.tokenFor('tiles@airlock.test'),
         caUrl: stack.description.ca,
         tlogs: [{ url: stack.description.tlog, majorApiVersion: 2 }],
         artifact,

@@ -17,6 +17,7 @@ import {
   type SignOptions,
   signBlob,
 } from '@airlock/client';
+import { approveDeviceCode, declineDeviceCode } from '@airlock/dev-idp';
 import { formatPkcs11Uri, generateKey, KeysError, readPublicKey } from '@airlock/keys';
 import { type RunningStack, STACK_TOKEN_LABEL, startStack } from '@airlock/stack';
 import { parseTrustedRoot, type TrustedRootJson } from '@airlock/trust';
@@ -86,7 +87,7 @@ describe('keyless sign-blob', () => {
   const artifact = Buffer.from('an artifact signed keyless through the development stack\n');
 
   it('makes a v0.3 bundle that verifies with the stack trust root, DEFAULT thresholds and the identity', async () => {
-    const identityToken = await stack.idp.tokenFor(email);
+    const identityToken = await stack.idp!.tokenFor(email);
     const result = await signBlob({ ...stackServices(), identityToken, artifact });
     const { bundle } = result;
 
@@ -108,7 +109,7 @@ describe('keyless sign-blob', () => {
 
     const signer = verify(bundle, {
       artifact,
-      policy: { subjectAlternativeName: email, extensions: { issuer: stack.idp.issuer } },
+      policy: { subjectAlternativeName: email, extensions: { issuer: stack.idp!.issuer } },
     });
     expect(signer.identity?.subjectAlternativeName).toBe(email);
 
@@ -138,7 +139,7 @@ describe('keyless sign-blob', () => {
   });
 
   it('refuses to return a bundle that does not verify with the trusted root it was given', async () => {
-    const identityToken = await stack.idp.tokenFor(email);
+    const identityToken = await stack.idp!.tokenFor(email);
     // Without the CT log the certificate's SCT cannot be checked, so DEFAULT thresholds fail.
     const withoutCtlog = { ...trustedRoot, ctlogs: [] };
     const error = await signBlob({
@@ -157,7 +158,7 @@ describe('keyless sign-blob', () => {
       Buffer.from(JSON.stringify({ alg: 'ES256', kid: 'nope' })).toString('base64url'),
       Buffer.from(
         JSON.stringify({
-          iss: stack.idp.issuer,
+          iss: stack.idp!.issuer,
           aud: 'sigstore',
           sub: 'mallory',
           email: 'mallory@airlock.test',
@@ -184,8 +185,8 @@ describe('keyless sign-blob', () => {
         Buffer.from(JSON.stringify(claims)).toString('base64url'),
         'c2ln',
       ].join('.');
-    const expired = token({ iss: stack.idp.issuer, sub: 'x', exp: 1_000_000 });
-    const unverified = token({ iss: stack.idp.issuer, email: 'bob@airlock.test' });
+    const expired = token({ iss: stack.idp!.issuer, sub: 'x', exp: 1_000_000 });
+    const unverified = token({ iss: stack.idp!.issuer, email: 'bob@airlock.test' });
     for (const identityToken of [expired, unverified, 'not-a-jwt']) {
       const error = await signBlob({ ...stackServices(), identityToken, artifact }).catch(
         (e: unknown) => e,
@@ -284,7 +285,7 @@ describe('attest-blob', () => {
 
   it('signs an in-toto Statement v1 about the artifact in a DSSE bundle that verifies', async () => {
     const email = 'builder@airlock.test';
-    const identityToken = await stack.idp.tokenFor(email);
+    const identityToken = await stack.idp!.tokenFor(email);
     const predicate = JSON.stringify({ buildDefinition: { buildType: 'https://airlock.test/b' } });
     const result = await attestBlob({
       ...stackServices(),
@@ -314,7 +315,7 @@ describe('attest-blob', () => {
       Buffer.from(result.signature).toString('base64'),
     );
     verify(bundle, {
-      policy: { subjectAlternativeName: email, extensions: { issuer: stack.idp.issuer } },
+      policy: { subjectAlternativeName: email, extensions: { issuer: stack.idp!.issuer } },
     });
 
     // A payload changed after signing no longer verifies.
@@ -328,7 +329,7 @@ describe('attest-blob', () => {
   it('refuses predicates and predicate types it cannot sign as asked', async () => {
     const base = {
       ...stackServices(),
-      identityToken: await stack.idp.tokenFor('builder@airlock.test'),
+      identityToken: await stack.idp!.tokenFor('builder@airlock.test'),
       artifact,
       artifactName: 'a',
     };
@@ -351,6 +352,8 @@ describe('service discovery and identity', () => {
     expect(found.services.caUrl).toBe(stack.description.ca);
     expect(found.services.tlogs).toEqual([{ url: stack.description.tlog, majorApiVersion: 1 }]);
     expect(found.trustedRoot).toEqual(trustedRoot);
+    // The OpenID provider the device login may use is the one the signing config names.
+    expect(found.oidcUrl).toBe(stack.description.oidc);
     expect(JSON.stringify(found.services)).not.toMatch(/sigstore\.dev/);
 
     const nowhere = mkdtempSync(join(tmpdir(), 'airlock-nostack-'));
@@ -367,6 +370,7 @@ describe('service discovery and identity', () => {
       tsaUrls: [],
     });
     expect(found.trustedRoot).toBeUndefined();
+    expect(found.oidcUrl).toBeUndefined();
     expect(() =>
       discoverServices({
         stackDir,
@@ -382,8 +386,8 @@ describe('service discovery and identity', () => {
   it('takes the token from --identity-token, else SIGSTORE_ID_TOKEN, else --dev-email only when asked', async () => {
     const emailOf = (token: string) =>
       JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')).email;
-    const explicit = await stack.idp.tokenFor('explicit@airlock.test');
-    const fromEnv = await stack.idp.tokenFor('env@airlock.test');
+    const explicit = await stack.idp!.tokenFor('explicit@airlock.test');
+    const fromEnv = await stack.idp!.tokenFor('env@airlock.test');
     const tokenFile = join(work, 'token.jwt');
     writeFileSync(tokenFile, `${explicit}\n`);
 
@@ -408,5 +412,100 @@ describe('service discovery and identity', () => {
     await expect(
       openSigningSetup({ stackDir, env: {}, identityToken: explicit, key: 'file:/nope' }),
     ).rejects.toMatchObject({ code: 'CONFLICTING_OPTIONS' });
+  });
+});
+
+describe('device login (RFC 8628) as the last identity source', () => {
+  const artifact = Buffer.from('an artifact signed after a device login\n');
+  const emailOf = (token: string) =>
+    JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')).email;
+
+  it('logs in at --oidc-issuer when no token is given; the bundle names the approved login', async () => {
+    const issuer = stack.description.oidc;
+    const prompts: string[] = [];
+    const setup = await openSigningSetup({
+      stackDir,
+      env: {},
+      oidcIssuer: issuer,
+      deviceFlowPrompt: async ({ userCode, verificationUri }) => {
+        prompts.push(verificationUri);
+        await approveDeviceCode(issuer, userCode, 'device@airlock.test');
+      },
+    });
+    expect(prompts).toEqual([`${issuer}/device`]);
+    expect(emailOf(setup.signOptions.identityToken!)).toBe('device@airlock.test');
+    const { bundle } = await signBlob({ ...setup.signOptions, artifact });
+    const signer = verify(bundle, {
+      artifact,
+      policy: { subjectAlternativeName: 'device@airlock.test', extensions: { issuer } },
+    });
+    expect(signer.identity?.subjectAlternativeName).toBe('device@airlock.test');
+  });
+
+  it("uses the signing config's OpenID provider only at a terminal or with oidcDeviceFlow", async () => {
+    const issuers: string[] = [];
+    const decline = async ({
+      userCode,
+      verificationUri,
+    }: {
+      userCode: string;
+      verificationUri: string;
+    }) => {
+      issuers.push(new URL(verificationUri).origin);
+      await declineDeviceCode(stack.description.oidc, userCode);
+    };
+    for (const asked of [{ interactive: true }, { oidcDeviceFlow: true }]) {
+      await expect(
+        openSigningSetup({ stackDir, env: {}, deviceFlowPrompt: decline, ...asked }),
+      ).rejects.toMatchObject({ code: 'ACCESS_DENIED' });
+    }
+    expect(issuers).toEqual([stack.description.oidc, stack.description.oidc]);
+
+    // Without a terminal and without being asked, nobody is prompted: there is no identity.
+    await expect(
+      openSigningSetup({ stackDir, env: {}, deviceFlowPrompt: decline, interactive: false }),
+    ).rejects.toMatchObject({ code: 'NO_IDENTITY' });
+    expect(issuers).toHaveLength(2);
+  });
+
+  it('tries the device login last, refuses it with --key, and needs an issuer', async () => {
+    const fromEnv = await stack.idp!.tokenFor('env@airlock.test');
+    let prompted = false;
+    const setup = await openSigningSetup({
+      stackDir,
+      env: { SIGSTORE_ID_TOKEN: fromEnv },
+      oidcIssuer: stack.description.oidc,
+      interactive: true,
+      deviceFlowPrompt: () => {
+        prompted = true;
+      },
+    });
+    expect(emailOf(setup.signOptions.identityToken!)).toBe('env@airlock.test');
+    expect(prompted).toBe(false);
+
+    await expect(
+      openSigningSetup({
+        stackDir,
+        env: {},
+        key: 'file:/nope',
+        oidcIssuer: stack.description.oidc,
+      }),
+    ).rejects.toMatchObject({ code: 'CONFLICTING_OPTIONS' });
+    await expect(
+      openSigningSetup({ stackDir, env: {}, oidcIssuer: 'ftp://idp.test' }),
+    ).rejects.toMatchObject({ code: 'INVALID_CONFIG' });
+    // Service URL flags carry no OpenID provider, so --oidc-device-flow has none to use.
+    const error = await openSigningSetup({
+      rekorUrl: stack.description.tlog,
+      caUrl: stack.description.ca,
+      env: {},
+      oidcDeviceFlow: true,
+      deviceFlowPrompt: () => {
+        prompted = true;
+      },
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'NO_IDENTITY' });
+    expect((error as Error).message).toMatch(/--oidc-device-flow needs an OpenID provider/);
+    expect(prompted).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 // A real OpenID Provider (oidc-provider 9) on loopback for tests and the development stack: ES256 ID tokens with
-// `aud: sigstore` from the authorization-code+PKCE and device flows (driven by scripted HTTP), and JWT
-// access tokens from client_credentials for CI bots.
+// `aud: sigstore` from the authorization-code+PKCE and device flows (driven by scripted HTTP), JWT
+// access tokens from client_credentials for CI bots, and the user's side of a device flow a client started.
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -54,6 +54,8 @@ export const TEST_IDP_CLIENTS = {
 
 const REDIRECT_URI = 'http://127.0.0.1/callback';
 const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+/** Where the IdP's device verification page is (its `verification_uri`), relative to the issuer. */
+export const DEVICE_VERIFICATION_PATH = '/device';
 const CI_RESOURCE = 'urn:sigstore';
 const MAX_REDIRECTS = 10;
 
@@ -229,6 +231,73 @@ export async function loginToken(issuer: string, login: string): Promise<string>
   return tokens.id_token as string;
 }
 
+const XSRF = /name="xsrf" value="([^"]+)"/;
+
+/**
+ * Opens the verification page in a fresh browser and submits `userCode`, up to the confirmation
+ * page; returns the browser and the confirmation form's xsrf value. Throws if the IdP does not ask
+ * to confirm, which is how it answers a code it does not know, has expired or was already used.
+ */
+async function openDeviceConfirmation(
+  issuer: string,
+  userCode: string,
+): Promise<{ browser: ScriptedBrowser; xsrf: string }> {
+  const browser = new ScriptedBrowser(new URL(issuer).origin);
+  const entry = await browser.send(DEVICE_VERIFICATION_PATH);
+  if (entry.status !== 200) {
+    throw new Error(`dev IdP: HTTP ${entry.status} from the device verification page`);
+  }
+  const confirmPage = await (
+    await browser.send(DEVICE_VERIFICATION_PATH, {
+      form: { xsrf: scrape(await entry.text(), XSRF, 'xsrf'), user_code: userCode },
+    })
+  ).text();
+  if (!confirmPage.includes('op.deviceConfirmForm')) {
+    throw new Error(`dev IdP: the user code ${userCode} was not accepted`);
+  }
+  return { browser, xsrf: scrape(confirmPage, XSRF, 'xsrf') };
+}
+
+/**
+ * The user's side of a device flow that a client started against a running dev IdP: opens the
+ * verification page, enters `userCode`, confirms it and logs in as `login` (an account ID, or any
+ * email address, which becomes a verified account). The client's next poll then gets its tokens.
+ */
+export async function approveDeviceCode(
+  issuer: string,
+  userCode: string,
+  login: string,
+): Promise<void> {
+  const { browser, xsrf } = await openDeviceConfirmation(issuer, userCode);
+  const confirmed = await browser.send(DEVICE_VERIFICATION_PATH, {
+    form: { xsrf, user_code: userCode, confirm: 'yes' },
+  });
+  const { page } = await completeInteraction(
+    issuer,
+    browser,
+    location(confirmed, 'device confirmation'),
+    login,
+    () => false,
+  );
+  if (!/sign-in success/i.test(page ?? '')) {
+    throw new Error('dev IdP: the device login did not succeed');
+  }
+}
+
+/**
+ * The user's side of a device flow, declined: enters `userCode` and presses Abort on the
+ * confirmation page, so the client's next poll gets `access_denied`.
+ */
+export async function declineDeviceCode(issuer: string, userCode: string): Promise<void> {
+  const { browser, xsrf } = await openDeviceConfirmation(issuer, userCode);
+  const aborted = await browser.send(DEVICE_VERIFICATION_PATH, {
+    form: { xsrf, user_code: userCode, abort: 'yes' },
+  });
+  if (!/interrupted/i.test(await aborted.text())) {
+    throw new Error('dev IdP: the device login was not declined');
+  }
+}
+
 /** Starts the IdP on 127.0.0.1 and waits until it accepts connections. */
 export async function startTestIdp(options: StartTestIdpOptions = {}): Promise<TestIdp> {
   const accounts = new Map(Object.entries(options.accounts ?? DEFAULT_TEST_ACCOUNTS));
@@ -270,6 +339,8 @@ export async function startTestIdp(options: StartTestIdpOptions = {}): Promise<T
         },
       ],
       claims: { openid: ['sub'], email: ['email', 'email_verified'] },
+      // oidc-provider's default, pinned because approveDeviceCode opens this page by its path.
+      routes: { code_verification: DEVICE_VERIFICATION_PATH },
       findAccount: async (_ctx: unknown, id: string) => {
         // Development logins: any email address signs in as a verified account of that address.
         if (!accounts.has(id) && EMAIL.test(id))
@@ -362,35 +433,15 @@ export async function startTestIdp(options: StartTestIdpOptions = {}): Promise<T
   const deviceFlowToken = async (accountOrEmail: string): Promise<string> => {
     const accountId = accountIdFor(accountOrEmail);
     const endpoints = await discovery();
-    const browser = new ScriptedBrowser(issuer);
     const device = await tokenResponse(
-      await browser.send(endpoints.device_authorization_endpoint!, {
+      await new ScriptedBrowser(issuer).send(endpoints.device_authorization_endpoint!, {
         form: { client_id: TEST_IDP_CLIENTS.sigstore, scope: 'openid email' },
       }),
       'device authorization request',
     );
-    const verificationUri = device.verification_uri as string;
-    const userCode = device.user_code as string;
-    const xsrfPattern = /name="xsrf" value="([^"]+)"/;
-    const entry = await (await browser.send(verificationUri)).text();
-    const confirmPage = await (
-      await browser.send(verificationUri, {
-        form: { xsrf: scrape(entry, xsrfPattern, 'xsrf'), user_code: userCode },
-      })
-    ).text();
-    const confirmed = await browser.send(verificationUri, {
-      form: { xsrf: scrape(confirmPage, xsrfPattern, 'xsrf'), user_code: userCode, confirm: 'yes' },
-    });
-    const { page } = await completeInteraction(
-      issuer,
-      browser,
-      location(confirmed, 'device confirmation'),
-      accountId,
-      () => false,
-    );
-    if (!/success/i.test(page ?? '')) throw new Error('test IdP: the device login did not succeed');
+    await approveDeviceCode(issuer, device.user_code as string, accountId);
     const tokens = await tokenResponse(
-      await browser.send(endpoints.token_endpoint!, {
+      await new ScriptedBrowser(issuer).send(endpoints.token_endpoint!, {
         form: {
           grant_type: DEVICE_CODE_GRANT,
           device_code: device.device_code as string,

@@ -20,6 +20,12 @@ import type { Command } from 'commander';
 import { readBytesFile } from '../encoding.js';
 import { CheckFailed, UsageError } from '../errors.js';
 import type { ItemVerdict } from '../image-checks.js';
+import {
+  addIdentityFlags,
+  type DeviceLoginTerminal,
+  type IdentityFlags,
+  identitySetupOptions,
+} from './sign.js';
 
 type Oci = typeof import('@airlock/oci');
 type Client = typeof import('@airlock/client');
@@ -31,10 +37,8 @@ interface RegistryFlags {
   registryCacert?: string;
 }
 
-interface SigningFlags extends RegistryFlags {
-  identityToken?: string;
+interface SigningFlags extends RegistryFlags, IdentityFlags {
   key?: string;
-  devEmail?: string;
   fulcioUrl?: string;
   rekorUrl?: string;
   timestampServerUrl?: string;
@@ -152,13 +156,13 @@ function addRegistryFlags(command: Command): Command {
 
 // --- signing ---
 
-function setupOptions(flags: SigningFlags): SigningSetupOptions {
+/** The same token sources and device login as sign-blob (see sign.ts). */
+function setupOptions(flags: SigningFlags, terminal: DeviceLoginTerminal): SigningSetupOptions {
   const pick = <K extends keyof SigningSetupOptions>(key: K, value: SigningSetupOptions[K]) =>
     value !== undefined ? { [key]: value } : {};
   return {
-    ...pick('identityToken', flags.identityToken),
+    ...identitySetupOptions(flags, terminal),
     ...pick('key', flags.key),
-    ...pick('devEmail', flags.devEmail),
     ...pick('caUrl', flags.fulcioUrl),
     ...pick('rekorUrl', flags.rekorUrl),
     ...pick('tsaUrl', flags.timestampServerUrl),
@@ -170,10 +174,11 @@ function setupOptions(flags: SigningFlags): SigningSetupOptions {
 
 async function withSigningSetup(
   flags: SigningFlags,
+  terminal: DeviceLoginTerminal,
   sign: (client: Client, options: SignOptions) => Promise<void>,
 ): Promise<void> {
   const client = await import('@airlock/client');
-  const setup = await client.openSigningSetup(setupOptions(flags));
+  const setup = await client.openSigningSetup(setupOptions(flags, terminal));
   try {
     await sign(client, setup.signOptions);
   } finally {
@@ -241,13 +246,18 @@ async function pushBundleReferrer(
   );
 }
 
-async function signImage(image: string, flags: SigningFlags, print: Print) {
+async function signImage(
+  image: string,
+  flags: SigningFlags,
+  print: Print,
+  terminal: DeviceLoginTerminal,
+) {
   const referrer = storesReferrer(flags);
   await runImageCommand(async (oci) => {
     const registry = await openRegistry(oci, image, flags);
     const { subject, pinned } = await resolveSubject(registry);
     const dockerReference = oci.dockerReferenceOf(registry.ref);
-    await withSigningSetup(flags, async (client, options) => {
+    await withSigningSetup(flags, terminal, async (client, options) => {
       if (referrer) {
         // cosign v3: an in-toto statement of its sign type about the digest, in a bundle referrer.
         requireSha256(subject.digest);
@@ -291,6 +301,7 @@ async function attestImage(
   image: string,
   flags: SigningFlags & { predicate: string; type: string },
   print: Print,
+  terminal: DeviceLoginTerminal,
 ) {
   const referrer = storesReferrer(flags);
   const predicate = readBytesFile(flags.predicate);
@@ -298,7 +309,7 @@ async function attestImage(
     const registry = await openRegistry(oci, image, flags);
     const { subject, pinned } = await resolveSubject(registry);
     requireSha256(subject.digest);
-    await withSigningSetup(flags, async (client, options) => {
+    await withSigningSetup(flags, terminal, async (client, options) => {
       if (!referrer) requireSetLog(options);
       // The manifest bytes hash to the digest (checked when fetched): the statement's subject.
       const result = await client.attestBlob({
@@ -332,16 +343,8 @@ async function attestImage(
 }
 
 function addSigningFlags(command: Command): Command {
-  return addRegistryFlags(command)
-    .option(
-      '--identity-token <jwt|path>',
-      'identity token for the CA: the token or a file holding it',
-    )
+  return addIdentityFlags(addRegistryFlags(command))
     .option('--key <uri|path>', 'sign with this key: pkcs11:… or file:… URI, or a key file path')
-    .option(
-      '--dev-email <address>',
-      'get an identity token from the development stack IdP, as this address',
-    )
     .option('--fulcio-url <url>', 'certificate authority (Fulcio API) base URL')
     .option('--rekor-url <url>', 'transparency log (Rekor v1 API) base URL')
     .option('--timestamp-server-url <url>', 'RFC 3161 timestamp authority URL')
@@ -796,13 +799,19 @@ function registerInspectionCommands(program: Command, print: Print, warn: Print)
     );
 }
 
-export function registerImageCommands(program: Command, print: Print, warn: Print): void {
+export function registerImageCommands(
+  program: Command,
+  print: Print,
+  warn: Print,
+  interactive: boolean,
+): void {
+  const terminal: DeviceLoginTerminal = { interactive, warn };
   addSigningFlags(
     program
       .command('sign')
       .description('sign a container image: its digest, never a tag (keyless, or with --key)')
       .argument('<image>', 'the image: tag (resolved to its digest now) or digest reference'),
-  ).action((image: string, flags: SigningFlags) => signImage(image, flags, print));
+  ).action((image: string, flags: SigningFlags) => signImage(image, flags, print, terminal));
 
   addSigningFlags(
     program
@@ -817,7 +826,7 @@ export function registerImageCommands(program: Command, print: Print, warn: Prin
       'custom',
     )
     .action((image: string, flags: SigningFlags & { predicate: string; type: string }) =>
-      attestImage(image, flags, print),
+      attestImage(image, flags, print, terminal),
     );
 
   addPolicyFlags(

@@ -11,10 +11,17 @@ import { CheckFailed, UsageError } from '../errors.js';
 
 type Client = typeof import('@airlock/client');
 
-interface SigningFlags {
+/** The flags that say where an identity token comes from, shared by every signing command. */
+export interface IdentityFlags {
   identityToken?: string;
-  key?: string;
   devEmail?: string;
+  oidcIssuer?: string;
+  oidcClientId?: string;
+  oidcDeviceFlow?: boolean;
+}
+
+interface SigningFlags extends IdentityFlags {
+  key?: string;
   fulcioUrl?: string;
   rekorUrl?: string;
   timestampServerUrl?: string;
@@ -53,13 +60,73 @@ function writeOutput(path: string, contents: string | Uint8Array): void {
   }
 }
 
-function setupOptions(flags: SigningFlags): SigningSetupOptions {
+/** Where a terminal user is told how to approve a device login: one block on stderr. */
+export interface DeviceLoginTerminal {
+  /** A person is at the terminal (stdin and stderr are TTYs). */
+  readonly interactive: boolean;
+  /** Writes to stderr. */
+  readonly warn: (line: string) => void;
+}
+
+/** The identity flags as SigningSetupOptions, with the device login instructions going to stderr. */
+export function identitySetupOptions(
+  flags: IdentityFlags,
+  terminal: DeviceLoginTerminal,
+): SigningSetupOptions {
   const pick = <K extends keyof SigningSetupOptions>(key: K, value: SigningSetupOptions[K]) =>
     value !== undefined ? { [key]: value } : {};
   return {
     ...pick('identityToken', flags.identityToken),
-    ...pick('key', flags.key),
     ...pick('devEmail', flags.devEmail),
+    ...pick('oidcIssuer', flags.oidcIssuer),
+    ...pick('oidcClientId', flags.oidcClientId),
+    ...pick('oidcDeviceFlow', flags.oidcDeviceFlow),
+    interactive: terminal.interactive,
+    deviceFlowPrompt: async (instructions) => {
+      const { formatDeviceFlowInstructions } = await import('@airlock/client');
+      // warn adds the last newline.
+      terminal.warn(formatDeviceFlowInstructions(instructions).trimEnd());
+    },
+  };
+}
+
+/** The identity token's sources, in the order they are tried: printed under each signing command's help. */
+export const IDENTITY_TOKEN_ORDER_HELP = `
+Keyless identity token, the first of:
+  1. --identity-token (the token, or the path of a file holding it)
+  2. $SIGSTORE_ID_TOKEN
+  3. --dev-email: a login to the development stack IdP
+  4. a device login (OAuth 2.0 device flow) at --oidc-issuer when given, else at the signing
+     config's OpenID provider (oidcUrls) with --oidc-device-flow or when stdin and stderr are a
+     terminal: open the page printed on stderr on any device and enter the code.
+No other OpenID provider is ever contacted.`;
+
+/** Adds the identity token flags (cosign's names) and the order they are tried in to a command's help. */
+export function addIdentityFlags(command: Command): Command {
+  return command
+    .option(
+      '--identity-token <jwt|path>',
+      'identity token for the CA: the token or a file holding it',
+    )
+    .option(
+      '--dev-email <address>',
+      'get an identity token from the development stack IdP, as this address',
+    )
+    .option('--oidc-issuer <url>', 'log in at this OpenID provider with the device flow')
+    .option('--oidc-client-id <id>', 'OAuth client ID for the device login (default: sigstore)')
+    .option(
+      '--oidc-device-flow',
+      "log in with the device flow at the signing config's OpenID provider, even without a terminal",
+    )
+    .addHelpText('after', IDENTITY_TOKEN_ORDER_HELP);
+}
+
+function setupOptions(flags: SigningFlags, terminal: DeviceLoginTerminal): SigningSetupOptions {
+  const pick = <K extends keyof SigningSetupOptions>(key: K, value: SigningSetupOptions[K]) =>
+    value !== undefined ? { [key]: value } : {};
+  return {
+    ...identitySetupOptions(flags, terminal),
+    ...pick('key', flags.key),
     ...pick('caUrl', flags.fulcioUrl),
     ...pick('rekorUrl', flags.rekorUrl),
     ...pick('tsaUrl', flags.timestampServerUrl),
@@ -71,16 +138,8 @@ function setupOptions(flags: SigningFlags): SigningSetupOptions {
 
 /** Flags cosign's sign-blob and attest-blob share, with cosign's names and meanings. */
 function addSigningFlags(command: Command): Command {
-  return command
-    .option(
-      '--identity-token <jwt|path>',
-      'identity token for the CA: the token or a file holding it',
-    )
+  return addIdentityFlags(command)
     .option('--key <uri|path>', 'sign with this key: pkcs11:… or file:… URI, or a key file path')
-    .option(
-      '--dev-email <address>',
-      'get an identity token from the development stack IdP, as this address',
-    )
     .option('--fulcio-url <url>', 'certificate authority (Fulcio API) base URL')
     .option('--rekor-url <url>', 'transparency log (Rekor v1 API) base URL')
     .option('--timestamp-server-url <url>', 'RFC 3161 timestamp authority URL')
@@ -90,17 +149,18 @@ function addSigningFlags(command: Command): Command {
       '--stack-dir <dir>',
       'development stack folder whose stack.json is used when no services are given (default: .airlock)',
     )
-    .option('-y, --yes', 'skip confirmation prompts (airlock never prompts)')
+    .option('-y, --yes', 'skip confirmation prompts (airlock asks for no confirmation)')
     .option('--output-certificate <file>', 'write the signing certificate (PEM) to this file')
     .requiredOption('--bundle <file>', 'write the Sigstore bundle (JSON) to this file');
 }
 
 async function signWith<T extends SignResult>(
   flags: SigningFlags,
+  terminal: DeviceLoginTerminal,
   sign: (client: Client, options: SignOptions) => Promise<T>,
 ): Promise<T> {
   return runClient(async (client) => {
-    const setup = await client.openSigningSetup(setupOptions(flags));
+    const setup = await client.openSigningSetup(setupOptions(flags, terminal));
     try {
       return await sign(client, setup.signOptions);
     } finally {
@@ -126,7 +186,9 @@ export function registerSignCommands(
   program: Command,
   print: (line: string) => void,
   warn: (line: string) => void,
+  interactive = false,
 ): void {
+  const terminal: DeviceLoginTerminal = { interactive, warn };
   addSigningFlags(
     program
       .command('sign-blob')
@@ -136,7 +198,7 @@ export function registerSignCommands(
     .option('--output-signature <file>', 'write the base64 signature to this file')
     .action(async (file: string, flags: SigningFlags) => {
       const artifact = readBytesFile(file);
-      const result = await signWith(flags, (client, options) =>
+      const result = await signWith(flags, terminal, (client, options) =>
         client.signBlob({ ...options, artifact }),
       );
       writeOutput(flags.bundle, JSON.stringify(result.bundle));
@@ -167,7 +229,7 @@ export function registerSignCommands(
       ) => {
         const artifact = readBytesFile(file);
         const predicate = readBytesFile(flags.predicate);
-        const result = await signWith(flags, (client, options) =>
+        const result = await signWith(flags, terminal, (client, options) =>
           client.attestBlob({
             ...options,
             artifact,
@@ -244,6 +306,8 @@ export function registerSignCommands(
             ...(flags.trustedRoot !== undefined ? { trustedRoot: flags.trustedRoot } : {}),
             ...(flags.signingConfig !== undefined ? { signingConfig: flags.signingConfig } : {}),
           },
+          // The conformance protocol always passes a token: never a device login here.
+          { interactive: false, warn },
           (client, options) =>
             client.signBlob({
               ...options,
