@@ -2,24 +2,30 @@
 import { readFileSync } from 'node:fs';
 import { KeysError } from '@airlock/keys';
 import { Command, CommanderError } from 'commander';
+import { registerImageCommands } from './commands/image.js';
 import { registerKeysCommands } from './commands/keys.js';
 import { registerLogCommands } from './commands/log.js';
+import { registerMonitorCommand } from './commands/monitor.js';
 import { registerProofCommands } from './commands/proof.js';
 import { registerServeCommands } from './commands/serve.js';
 import { registerSignCommands } from './commands/sign.js';
 import { registerTrustCommands } from './commands/trust.js';
 import { registerUpCommand } from './commands/up.js';
 import { registerVerifyCommands } from './commands/verify.js';
+import { registerWitnessCommand } from './commands/witness.js';
 import { CheckFailed, EXIT, UsageError } from './errors.js';
 
 export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** A person is at the terminal (stdin and stderr are TTYs), so a command may wait for them. */
+  interactive?: boolean;
 }
 
 const processIo: CliIo = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
+  interactive: process.stdin.isTTY === true && process.stderr.isTTY === true,
 };
 
 export function cliVersion(): string {
@@ -47,7 +53,10 @@ export function buildProgram(io: CliIo): Command {
   registerUpCommand(program, print, warn);
   registerVerifyCommands(program, print);
   registerLogCommands(program, print, warn);
-  registerSignCommands(program, print, warn);
+  registerSignCommands(program, print, warn, io.interactive === true);
+  registerImageCommands(program, print, warn, io.interactive === true);
+  registerMonitorCommand(program, print, warn);
+  registerWitnessCommand(program, print, warn);
   return program;
 }
 

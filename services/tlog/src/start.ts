@@ -5,6 +5,7 @@ import type { BatchOptions } from '@airlock/log';
 import type { FastifyInstance } from 'fastify';
 import { openRekorLogs } from './logs.js';
 import { createTlogServer } from './server.js';
+import type { WitnessEndpoint } from './witnessing.js';
 
 export interface StartTlogOptions {
   readonly dataDir: string;
@@ -18,6 +19,8 @@ export interface StartTlogOptions {
   readonly v2KeyUri: string;
   readonly batch?: BatchOptions;
   readonly logger?: boolean;
+  /** Witnesses asked to cosign the v2 log's checkpoints. */
+  readonly witnesses?: readonly WitnessEndpoint[];
 }
 
 export interface RunningTlog {
@@ -44,6 +47,7 @@ export async function startTlog(options: StartTlogOptions): Promise<RunningTlog>
     const app = await createTlogServer({
       logs,
       ...(options.logger !== undefined ? { logger: options.logger } : {}),
+      ...(options.witnesses ? { witnesses: options.witnesses } : {}),
     });
     const url = await listen(app, options.listenHost, options.port);
     return {

@@ -3,6 +3,7 @@
 import { ApiError } from '@airlock/http';
 import type { StoredEntry } from '@airlock/log';
 import { hashLeaf } from '@airlock/merkle';
+import { describeRekorBody, MonitorError } from '@airlock/monitor';
 import { canonicalizeV1, parseProposedEntryV1 } from '@airlock/rekor';
 import type { FastifyInstance } from 'fastify';
 import type { RekorLogs, RekorV1Shard } from '../logs.js';
@@ -150,6 +151,30 @@ export async function rekorV1Routes(app: FastifyInstance, logs: RekorLogs): Prom
     const entry = leafHash ? await byLeafHash(leafHash) : null;
     if (!entry) throw new ApiError(404, 'no entry with that UUID');
     return (await renderEntry(shard, entry)).entry;
+  });
+
+  // Not in Rekor's API: the entry with its certificates decoded, for the explorer (browsers have no
+  // X.509 parser) and for people reading an entry with curl.
+  app.get('/api/v1/log/entries/:uuid/decoded', async (request) => {
+    const { uuid } = request.params as { uuid: string };
+    const leafHash = leafHashOfUuid(shard, uuid);
+    const entry = leafHash ? await byLeafHash(leafHash) : null;
+    if (!entry) throw new ApiError(404, 'no entry with that UUID');
+    let summary: ReturnType<typeof describeRekorBody>;
+    try {
+      summary = describeRekorBody(entry.body);
+    } catch (error) {
+      if (error instanceof MonitorError)
+        throw new ApiError(422, `the entry cannot be decoded: ${error.message}`);
+      throw error;
+    }
+    return {
+      uuid: hex(entry.leafHash),
+      entryId: entryId(shard.treeId, entry.leafHash),
+      logIndex: Number(entry.index),
+      integratedTime: entry.integratedTime,
+      ...summary,
+    };
   });
 
   app.post('/api/v1/log/entries/retrieve', async (request) => {
