@@ -87,6 +87,21 @@ describe('signing and verifying blobs through the stack', () => {
     ).toBe(EXIT.ok);
   });
 
+  it('an auditor proves the bundle entry is in the log, offline against the trust root', async () => {
+    // The first entry of a log: its bundle has no logIndex field at all (proto3 JSON omits zeros).
+    const result = await run(
+      'log',
+      'inclusion',
+      '--bundle',
+      file('app.sigstore.json'),
+      '--rekor-url',
+      stack.description.tlog,
+      ...trust(),
+    );
+    expect(result.code, result.stderr).toBe(EXIT.ok);
+    expect(result.stdout).toMatch(/^OK/);
+  });
+
   it('verify-blob refuses another file, another identity and another issuer, each with exit 1', async () => {
     const bundle = ['--bundle', file('app.sigstore.json'), ...trust()];
     const cases = [

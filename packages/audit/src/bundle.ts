@@ -56,7 +56,8 @@ export function readBundle(input: Uint8Array | unknown): BundleSummary {
             'inclusionProof.checkpoint.envelope',
           );
     inclusionProof = {
-      logIndex: reader.uint(proof.logIndex, 'inclusionProof.logIndex'),
+      // proto3 JSON omits integers that are 0: the first entry of a log has no logIndex field.
+      logIndex: reader.uint(proof.logIndex ?? '0', 'inclusionProof.logIndex'),
       rootHash: reader.base64(proof.rootHash, 'inclusionProof.rootHash'),
       treeSize: reader.uint(proof.treeSize, 'inclusionProof.treeSize'),
       hashes: reader
@@ -76,7 +77,7 @@ export function readBundle(input: Uint8Array | unknown): BundleSummary {
   const entry: BundleTlogEntry = {
     body,
     uuid: toHex(hashLeaf(body)),
-    logIndex: reader.uint(tle.logIndex, 'tlogEntries[0].logIndex'),
+    logIndex: reader.uint(tle.logIndex ?? '0', 'tlogEntries[0].logIndex'),
     logId,
     // proto3 JSON omits a zero integratedTime (Rekor v2 entries).
     integratedTime:
