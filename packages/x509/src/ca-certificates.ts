@@ -3,10 +3,8 @@
 import type { KeyObject } from 'node:crypto';
 import { algorithmOf, type Signer, spkiDer } from '@airlock/keys';
 import {
-  AuthorityKeyIdentifier,
   BasicConstraints,
   ExtendedKeyUsage,
-  KeyIdentifier,
   KeyUsage,
   KeyUsageFlags,
   SubjectKeyIdentifier,
@@ -18,6 +16,7 @@ import {
   subjectKeyIdentifierOf,
 } from './certificate.js';
 import { X509Error } from './errors.js';
+import { keyIdentifierExtensions } from './key-identifiers.js';
 import { OID } from './oids.js';
 import { publicKeyFromSpki } from './public-key.js';
 import {
@@ -126,20 +125,7 @@ export async function createIntermediateCertificate(
         true,
         der(new BasicConstraints({ cA: true, pathLenConstraint: 0 })),
       ),
-      extension(
-        OID.subjectKeyIdentifier,
-        false,
-        der(new SubjectKeyIdentifier(subjectKeyIdentifierOf(spki))),
-      ),
-      extension(
-        OID.authorityKeyIdentifier,
-        false,
-        der(
-          new AuthorityKeyIdentifier({
-            keyIdentifier: new KeyIdentifier(issuer.subjectKeyIdentifier),
-          }),
-        ),
-      ),
+      ...keyIdentifierExtensions(spki, issuer.subjectKeyIdentifier),
     ],
   });
   return signTbs(tbs, options.issuerSigner);

@@ -3,21 +3,19 @@
 import type { KeyObject } from 'node:crypto';
 import { algorithmOf, spkiDer } from '@airlock/keys';
 import {
-  AuthorityKeyIdentifier,
   ExtendedKeyUsage,
   GeneralName,
-  KeyIdentifier,
   KeyUsage,
   KeyUsageFlags,
   Name,
   OtherName,
   SubjectAlternativeName as SubjectAltNameValue,
-  SubjectKeyIdentifier,
 } from '@peculiar/asn1-x509';
-import { issuerProfile, subjectKeyIdentifierOf } from './certificate.js';
+import { issuerProfile } from './certificate.js';
 import { encodeElement, TAG } from './der.js';
 import { X509Error } from './errors.js';
 import { renderFulcioExtensions } from './fulcio-extensions.js';
+import { keyIdentifierExtensions } from './key-identifiers.js';
 import { type FulcioExtensions, OID } from './oids.js';
 import { publicKeyFromSpki, validatePublicKey } from './public-key.js';
 import {
@@ -129,20 +127,7 @@ export function buildLeafTbs(options: LeafTbsOptions): Uint8Array {
     extensions: [
       extension(OID.keyUsage, true, der(new KeyUsage(KeyUsageFlags.digitalSignature))),
       extension(OID.extendedKeyUsage, false, der(new ExtendedKeyUsage([OID.codeSigning]))),
-      extension(
-        OID.subjectKeyIdentifier,
-        false,
-        der(new SubjectKeyIdentifier(subjectKeyIdentifierOf(spki))),
-      ),
-      extension(
-        OID.authorityKeyIdentifier,
-        false,
-        der(
-          new AuthorityKeyIdentifier({
-            keyIdentifier: new KeyIdentifier(issuer.subjectKeyIdentifier),
-          }),
-        ),
-      ),
+      ...keyIdentifierExtensions(spki, issuer.subjectKeyIdentifier),
       extension(
         OID.subjectAltName,
         true,

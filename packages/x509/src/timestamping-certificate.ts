@@ -2,22 +2,10 @@
 // demand (wire-formats §7.4): an end entity whose only, critical, EKU is id-kp-timeStamping.
 import type { KeyObject } from 'node:crypto';
 import { algorithmOf, type Signer, spkiDer } from '@airlock/keys';
-import {
-  AuthorityKeyIdentifier,
-  BasicConstraints,
-  ExtendedKeyUsage,
-  KeyIdentifier,
-  KeyUsage,
-  KeyUsageFlags,
-  SubjectKeyIdentifier,
-} from '@peculiar/asn1-x509';
-import {
-  assertSignerMatches,
-  issuerProfile,
-  signTbs,
-  subjectKeyIdentifierOf,
-} from './certificate.js';
+import { BasicConstraints, ExtendedKeyUsage, KeyUsage, KeyUsageFlags } from '@peculiar/asn1-x509';
+import { assertSignerMatches, issuerProfile, signTbs } from './certificate.js';
 import { X509Error } from './errors.js';
+import { keyIdentifierExtensions } from './key-identifiers.js';
 import { OID } from './oids.js';
 import { publicKeyFromSpki } from './public-key.js';
 import {
@@ -88,20 +76,7 @@ export async function createTimestampingCertificate(
       extension(OID.keyUsage, true, der(new KeyUsage(KeyUsageFlags.digitalSignature))),
       extension(OID.extendedKeyUsage, true, der(new ExtendedKeyUsage([TIME_STAMPING_EKU]))),
       extension(OID.basicConstraints, true, der(new BasicConstraints({ cA: false }))),
-      extension(
-        OID.subjectKeyIdentifier,
-        false,
-        der(new SubjectKeyIdentifier(subjectKeyIdentifierOf(spki))),
-      ),
-      extension(
-        OID.authorityKeyIdentifier,
-        false,
-        der(
-          new AuthorityKeyIdentifier({
-            keyIdentifier: new KeyIdentifier(issuer.subjectKeyIdentifier),
-          }),
-        ),
-      ),
+      ...keyIdentifierExtensions(spki, issuer.subjectKeyIdentifier),
     ],
   });
   return signTbs(tbs, options.issuerSigner);
