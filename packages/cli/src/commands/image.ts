@@ -6,7 +6,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 // Registry, signing and verification libraries load only when an image command runs.
-import type { SigningSetupOptions, SignOptions } from '@airlock/client';
+import type { SignOptions } from '@airlock/client';
 import type {
   CosignClient,
   Descriptor,
@@ -24,7 +24,7 @@ import {
   addIdentityFlags,
   type DeviceLoginTerminal,
   type IdentityFlags,
-  identitySetupOptions,
+  setupOptions,
 } from './sign.js';
 
 type Oci = typeof import('@airlock/oci');
@@ -155,22 +155,6 @@ function addRegistryFlags(command: Command): Command {
 }
 
 // --- signing ---
-
-/** The same token sources and device login as sign-blob (see sign.ts). */
-function setupOptions(flags: SigningFlags, terminal: DeviceLoginTerminal): SigningSetupOptions {
-  const pick = <K extends keyof SigningSetupOptions>(key: K, value: SigningSetupOptions[K]) =>
-    value !== undefined ? { [key]: value } : {};
-  return {
-    ...identitySetupOptions(flags, terminal),
-    ...pick('key', flags.key),
-    ...pick('caUrl', flags.fulcioUrl),
-    ...pick('rekorUrl', flags.rekorUrl),
-    ...pick('tsaUrl', flags.timestampServerUrl),
-    ...pick('signingConfigPath', flags.signingConfig),
-    ...pick('trustedRootPath', flags.trustedRoot),
-    ...pick('stackDir', flags.stackDir),
-  };
-}
 
 async function withSigningSetup(
   flags: SigningFlags,

@@ -20,7 +20,8 @@ export interface IdentityFlags {
   oidcDeviceFlow?: boolean;
 }
 
-interface SigningFlags extends IdentityFlags {
+/** The key and service flags of every signing command (cosign's names). */
+export interface SigningServiceFlags extends IdentityFlags {
   key?: string;
   fulcioUrl?: string;
   rekorUrl?: string;
@@ -28,6 +29,9 @@ interface SigningFlags extends IdentityFlags {
   signingConfig?: string;
   trustedRoot?: string;
   stackDir?: string;
+}
+
+interface SigningFlags extends SigningServiceFlags {
   yes?: boolean;
   outputSignature?: string;
   outputCertificate?: string;
@@ -121,7 +125,11 @@ export function addIdentityFlags(command: Command): Command {
     .addHelpText('after', IDENTITY_TOKEN_ORDER_HELP);
 }
 
-function setupOptions(flags: SigningFlags, terminal: DeviceLoginTerminal): SigningSetupOptions {
+/** Every signing flag as SigningSetupOptions: what sign-blob, attest-blob, sign and attest share. */
+export function setupOptions(
+  flags: SigningServiceFlags,
+  terminal: DeviceLoginTerminal,
+): SigningSetupOptions {
   const pick = <K extends keyof SigningSetupOptions>(key: K, value: SigningSetupOptions[K]) =>
     value !== undefined ? { [key]: value } : {};
   return {
