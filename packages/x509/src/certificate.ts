@@ -174,6 +174,19 @@ export interface IssuerProfile {
  * if present, allows keyCertSign, and carry a SubjectKeyIdentifier for its children's AKI.
  */
 export function issuerProfile(issuerCert: Uint8Array): IssuerProfile {
+  // A CA issues thousands of certificates with the same issuer: read it once (keyed by content).
+  const key = createHash('sha256').update(issuerCert).digest('hex');
+  const cached = issuerProfiles.get(key);
+  if (cached !== undefined) return cached;
+  const profile = readIssuerProfile(issuerCert);
+  if (issuerProfiles.size >= 64) issuerProfiles.clear();
+  issuerProfiles.set(key, profile);
+  return profile;
+}
+
+const issuerProfiles = new Map<string, IssuerProfile>();
+
+function readIssuerProfile(issuerCert: Uint8Array): IssuerProfile {
   return parsingAs('MALFORMED_CERTIFICATE', 'the issuing certificate is malformed', () => {
     const certificate = parseCertificate(issuerCert);
     const fields = tbsFields(certificateParts(issuerCert).tbs);

@@ -109,8 +109,16 @@ export function issuerKeyHash(issuerCert: Uint8Array): Uint8Array {
 
 /** A CT log's ID: SHA-256 of its DER SubjectPublicKeyInfo (as trusted_root `ctlogs[].logId.keyId`). */
 export function ctLogId(publicKey: KeyObject): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(spkiDer(publicKey)).digest());
+  let id = logIds.get(publicKey);
+  if (id === undefined) {
+    id = new Uint8Array(createHash('sha256').update(spkiDer(publicKey)).digest());
+    logIds.set(publicKey, id);
+  }
+  return Uint8Array.from(id);
 }
+
+/** Log IDs by key object: a CT log signs every SCT with the same key. */
+const logIds = new WeakMap<KeyObject, Uint8Array>();
 
 /** Signs `message` with a CT log key; RFC 6962 logs and sigstore-python need ECDSA P-256/SHA-256. */
 async function signAsLog(signer: Signer, message: Uint8Array): Promise<DigitallySigned> {

@@ -33,8 +33,9 @@ function parse(der: Uint8Array, position: number): X509Certificate {
  */
 export function acceptChain(
   body: unknown,
-  roots: readonly Uint8Array[],
+  roots: readonly X509Certificate[],
   precert: boolean,
+  verifiedLinks: VerifiedLinks = new VerifiedLinks(),
 ): AcceptedChain {
   const list = (body as { chain?: unknown } | null)?.chain;
   if (!Array.isArray(list) || list.length === 0 || list.length > MAX_CHAIN_LENGTH) {
@@ -53,7 +54,6 @@ export function acceptChain(
     return der;
   });
   const certs = ders.map((der, i) => parse(der, i));
-  const rootCerts = roots.map((root) => new X509Certificate(root));
 
   let hasPoison: boolean;
   try {
@@ -67,15 +67,15 @@ export function acceptChain(
 
   for (let i = 0; i + 1 < certs.length; i++) {
     const [child, parent] = [certs[i]!, certs[i + 1]!];
-    if (!parent.ca || !child.checkIssued(parent) || !child.verify(parent.publicKey)) {
+    if (!parent.ca || !verifiedLinks.issued(child, parent)) {
       throw new ApiError(400, `chain[${i}] is not issued by chain[${i + 1}]`);
     }
   }
   const last = certs.at(-1)!;
   const rest = ders.slice(1);
-  const isRoot = rootCerts.some((root) => Buffer.from(root.raw).equals(last.raw));
+  const isRoot = roots.some((root) => Buffer.from(root.raw).equals(last.raw));
   if (!isRoot) {
-    const issuer = rootCerts.find(
+    const issuer = roots.find(
       (root) => root.ca && last.checkIssued(root) && last.verify(root.publicKey),
     );
     if (!issuer) throw new ApiError(400, 'the chain does not end at an accepted root');
@@ -83,4 +83,25 @@ export function acceptChain(
   }
   if (rest.length === 0) throw new ApiError(400, 'a root certificate itself cannot be logged');
   return { leaf: ders[0]!, issuer: rest[0]!, rest };
+}
+
+/**
+ * Remembers chain links whose signatures checked out: every precertificate arrives with the same
+ * intermediate and root, and re-verifying that link on each request costs more than the rest. Only
+ * CA-to-CA links are remembered (the leaf changes every time); the set is bounded.
+ */
+export class VerifiedLinks {
+  readonly #links = new Set<string>();
+  constructor(readonly capacity = 64) {}
+
+  issued(child: X509Certificate, parent: X509Certificate): boolean {
+    const key = child.ca ? `${child.fingerprint256}>${parent.fingerprint256}` : undefined;
+    if (key !== undefined && this.#links.has(key)) return true;
+    const ok = child.checkIssued(parent) && child.verify(parent.publicKey);
+    if (ok && key !== undefined) {
+      if (this.#links.size >= this.capacity) this.#links.clear();
+      this.#links.add(key);
+    }
+    return ok;
+  }
 }

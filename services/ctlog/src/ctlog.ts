@@ -1,5 +1,6 @@
 // The CT log: the log engine holding RFC 6962 MerkleTreeLeaf entries, signed by one ECDSA P-256 key
 // that signs SCTs, tree heads and the engine's C2SP checkpoints.
+import { X509Certificate } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Signer } from '@airlock/keys';
@@ -15,7 +16,7 @@ import {
   signSct,
   TlsWriter,
 } from '@airlock/x509';
-import type { AcceptedChain } from './chain.js';
+import { type AcceptedChain, VerifiedLinks } from './chain.js';
 
 export interface CtLogOptions {
   readonly dataDir: string;
@@ -31,6 +32,10 @@ export interface CtLogOptions {
 
 export class CtLog {
   readonly logId: Uint8Array;
+  /** The accepted roots, parsed once. */
+  readonly rootCertificates: readonly X509Certificate[];
+  /** CA-to-CA chain links already verified. */
+  readonly verifiedLinks = new VerifiedLinks();
 
   private constructor(
     readonly log: TransparencyLog,
@@ -39,6 +44,7 @@ export class CtLog {
     private readonly now: () => number,
   ) {
     this.logId = ctLogId(signer.publicKey);
+    this.rootCertificates = roots.map((root) => new X509Certificate(root));
   }
 
   static async open(options: CtLogOptions): Promise<CtLog> {

@@ -41,7 +41,7 @@ export async function ctRoutes(app: FastifyInstance, ct: CtLog): Promise<void> {
     ['add-pre-chain', true],
   ] as const) {
     app.post(`/ct/v1/${path}`, async (request) => {
-      const chain = acceptChain(request.body, ct.roots, precert);
+      const chain = acceptChain(request.body, ct.rootCertificates, precert, ct.verifiedLinks);
       return sctJson(await ct.add(chain, precert));
     });
   }
