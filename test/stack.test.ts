@@ -143,6 +143,24 @@ describe('airlock up', () => {
     const signer = verify(bundle, artifact, email, stack.oidc);
     expect(signer.identity?.subjectAlternativeName).toBe(email);
     expect(() => verify(bundle, Buffer.from('something else'), email, stack.oidc)).toThrow();
+    // The other direction: Airlock's own verifier accepts what sigstore-js signed.
+    const work = mkdtempSync(join(tmpdir(), 'airlock-sigstore-js-'));
+    writeFileSync(join(work, 'artifact'), artifact);
+    writeFileSync(join(work, 'bundle.json'), JSON.stringify(bundle));
+    const { stdout } = await run(process.execPath, [
+      BIN,
+      'verify-blob',
+      join(work, 'artifact'),
+      '--bundle',
+      join(work, 'bundle.json'),
+      '--certificate-identity',
+      email,
+      '--certificate-oidc-issuer',
+      stack.oidc,
+      '--trusted-root',
+      join(dir, 'trusted_root.json'),
+    ]);
+    expect(stdout).toMatch(/^Verified OK: signed by dev@airlock.test/);
     expect(() => verify(bundle, artifact, 'someone@airlock.test', stack.oidc)).toThrow();
   });
 
