@@ -410,7 +410,10 @@ async function runInProcess(
       async addPreChain(certificates) {
         const started = performance.now();
         const body = { chain: certificates.map((der) => Buffer.from(der).toString('base64')) };
-        const sct = await ct.add(acceptChain(body, ct.roots, true), true);
+        const sct = await ct.add(
+          acceptChain(body, ct.rootCertificates, true, ct.verifiedLinks),
+          true,
+        );
         ctAdd.ms += performance.now() - started;
         return sct;
       },
