@@ -21,7 +21,7 @@ import { readBytesFile } from '../encoding.js';
 import { CheckFailed, UsageError } from '../errors.js';
 import type { ItemVerdict } from '../image-checks.js';
 import {
-  addIdentityFlags,
+  addSigningServiceFlags,
   type DeviceLoginTerminal,
   type IdentityFlags,
   setupOptions,
@@ -327,18 +327,7 @@ async function attestImage(
 }
 
 function addSigningFlags(command: Command): Command {
-  return addIdentityFlags(addRegistryFlags(command))
-    .option('--key <uri|path>', 'sign with this key: pkcs11:… or file:… URI, or a key file path')
-    .option('--fulcio-url <url>', 'certificate authority (Fulcio API) base URL')
-    .option('--rekor-url <url>', 'transparency log (Rekor v1 API) base URL')
-    .option('--timestamp-server-url <url>', 'RFC 3161 timestamp authority URL')
-    .option('--signing-config <file>', 'signing_config.json naming the CA, logs and TSAs')
-    .option('--trusted-root <file>', 'trusted_root.json: the new bundle must verify with it')
-    .option(
-      '--stack-dir <dir>',
-      'development stack folder whose stack.json is used when no services are given (default: .airlock)',
-    )
-    .option('-y, --yes', 'skip confirmation prompts (airlock never prompts)')
+  return addSigningServiceFlags(addRegistryFlags(command))
     .option(
       '--new-bundle-format',
       'store a Sigstore bundle v0.3 as an OCI 1.1 referrer (default: the legacy .sig/.att tags)',

@@ -144,8 +144,8 @@ export function setupOptions(
   };
 }
 
-/** Flags cosign's sign-blob and attest-blob share, with cosign's names and meanings. */
-function addSigningFlags(command: Command): Command {
+/** The key, identity and service flags of every signing command (SigningServiceFlags), cosign's names. */
+export function addSigningServiceFlags(command: Command): Command {
   return addIdentityFlags(command)
     .option('--key <uri|path>', 'sign with this key: pkcs11:… or file:… URI, or a key file path')
     .option('--fulcio-url <url>', 'certificate authority (Fulcio API) base URL')
@@ -157,7 +157,12 @@ function addSigningFlags(command: Command): Command {
       '--stack-dir <dir>',
       'development stack folder whose stack.json is used when no services are given (default: .airlock)',
     )
-    .option('-y, --yes', 'skip confirmation prompts (airlock asks for no confirmation)')
+    .option('-y, --yes', 'skip confirmation prompts (airlock asks for no confirmation)');
+}
+
+/** Flags cosign's sign-blob and attest-blob share, with cosign's names and meanings. */
+function addSigningFlags(command: Command): Command {
+  return addSigningServiceFlags(command)
     .option('--output-certificate <file>', 'write the signing certificate (PEM) to this file')
     .requiredOption('--bundle <file>', 'write the Sigstore bundle (JSON) to this file');
 }
