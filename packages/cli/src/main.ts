@@ -1,6 +1,5 @@
 // The airlock command line: builds the command tree, runs one command, maps its outcome to an exit code.
 import { readFileSync } from 'node:fs';
-import { KeysError } from '@airlock/keys';
 import { Command, CommanderError } from 'commander';
 import { registerImageCommands } from './commands/image.js';
 import { registerKeysCommands } from './commands/keys.js';
@@ -79,7 +78,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       io.stderr(`error: ${error.message}\n`);
       return EXIT.usage;
     }
-    if (error instanceof KeysError) {
+    // By name, so that no command pays for loading the PKCS#11 module just to recognise the error.
+    if (error instanceof Error && error.name === 'KeysError') {
       // Wrong PIN, missing key, bad key URI: configuration the user fixes. Messages hold no secrets.
       io.stderr(`error: ${error.message}\n`);
       return EXIT.usage;

@@ -1,13 +1,8 @@
 // `airlock keys generate|list|export-public`: keys in an HSM token (pkcs11:) or encrypted files (file:).
 import { createHash, type KeyObject } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import {
-  generateKey,
-  listTokenKeys,
-  readPublicKey,
-  type SignatureAlgorithm,
-  spkiDer,
-} from '@airlock/keys';
+// @airlock/keys (and the PKCS#11 module with it) loads only when a keys command runs.
+import type { SignatureAlgorithm } from '@airlock/keys';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 
@@ -22,7 +17,9 @@ function pem(key: KeyObject): string {
 }
 
 function fingerprint(key: KeyObject): string {
-  return `sha256:${createHash('sha256').update(spkiDer(key)).digest('hex')}`;
+  return `sha256:${createHash('sha256')
+    .update(key.export({ type: 'spki', format: 'der' }))
+    .digest('hex')}`;
 }
 
 export function registerKeysCommands(program: Command, print: (line: string) => void): void {
@@ -46,6 +43,7 @@ export function registerKeysCommands(program: Command, print: (line: string) => 
       const algorithm = ALGORITHMS[flags.algorithm];
       if (!algorithm)
         throw new UsageError(`--algorithm must be one of ${Object.keys(ALGORITHMS).join(', ')}`);
+      const { generateKey } = await import('@airlock/keys');
       const publicKey = await generateKey(flags.key, algorithm);
       print(pem(publicKey).trimEnd());
     });
@@ -55,6 +53,7 @@ export function registerKeysCommands(program: Command, print: (line: string) => 
     .description("list a token's private keys: label, id, algorithm, protection, fingerprint")
     .requiredOption('--token <uri>', 'pkcs11:token=<label>?module-path=…&pin-source=…')
     .action(async (flags: { token: string }) => {
+      const { listTokenKeys } = await import('@airlock/keys');
       for (const key of await listTokenKeys(flags.token)) {
         const protection = `${key.sensitive ? 'sensitive' : 'NOT-SENSITIVE'},${key.extractable ? 'EXTRACTABLE' : 'non-extractable'}`;
         print(
@@ -75,6 +74,7 @@ export function registerKeysCommands(program: Command, print: (line: string) => 
     .requiredOption('--key <uri>', 'a pkcs11: or file: key URI')
     .option('--output <file>', 'write the PEM to this file instead of stdout')
     .action(async (flags: { key: string; output?: string }) => {
+      const { readPublicKey } = await import('@airlock/keys');
       const text = pem(await readPublicKey(flags.key));
       if (flags.output) writeFileSync(flags.output, text);
       else print(text.trimEnd());

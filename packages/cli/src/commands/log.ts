@@ -5,34 +5,28 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import {
-  AuditError,
-  auditConsistency,
-  CHECK_FAILURE_CODES,
-  type ConsistencySource,
-  DirTileSource,
-  defaultCheckpointFile,
-  type FsckProgress,
-  type FsckReport,
-  fetchVerifiedLogInfo,
-  fsck,
-  HttpTileSource,
-  type LogEntry,
-  type LogKey,
-  logKeyFromPublicKey,
-  logKeyFromTrustedRoot,
-  mirror,
-  openLogCheckpoint,
+import type {
+  ConsistencySource,
+  FsckProgress,
+  FsckReport,
+  LogEntry,
+  LogKey,
   RekorClient,
-  readBundle,
-  readRememberedCheckpoint,
-  type SearchQuery,
-  type TileSource,
-  type VerifiedCheckpoint,
-  type VerifiedLogEntry,
-  verifyBundleEntry,
-  verifyLogEntry,
+  SearchQuery,
+  TileSource,
+  VerifiedCheckpoint,
+  VerifiedLogEntry,
 } from '@airlock/audit';
+
+/**
+ * @airlock/audit, loaded when a log command runs rather than when the CLI starts: it pulls in the
+ * trust and TUF libraries, which every other command would otherwise pay for at start-up.
+ */
+let auditLib: typeof import('@airlock/audit');
+async function loadAudit(): Promise<void> {
+  auditLib ??= await import('@airlock/audit');
+}
+
 import type { Command } from 'commander';
 import { decodeHash, decodeUint, readBytesFile, readJsonFile, toHex } from '../encoding.js';
 import { CheckFailed, UsageError } from '../errors.js';
@@ -74,7 +68,7 @@ function logUrl(flags: CommonFlags): string {
 
 /** The log's keys: a pinned --public-key, else the tlogs of --trusted-root (or the stack's). */
 function logKey(flags: CommonFlags, url: string | undefined): LogKey {
-  if (flags.publicKey) return logKeyFromPublicKey(readBytesFile(flags.publicKey), url);
+  if (flags.publicKey) return auditLib.logKeyFromPublicKey(readBytesFile(flags.publicKey), url);
   const rootFile = flags.trustedRoot ?? stackDefaults(flags.stackDir).trustedRoot;
   if (!rootFile) {
     throw new UsageError(
@@ -82,7 +76,7 @@ function logKey(flags: CommonFlags, url: string | undefined): LogKey {
     );
   }
   if (!url) throw new UsageError('give --rekor-url: the trusted root lists the log by its URL');
-  return logKeyFromTrustedRoot(readJsonFile(rootFile), url);
+  return auditLib.logKeyFromTrustedRoot(readJsonFile(rootFile), url);
 }
 
 function timeoutMs(flags: CommonFlags): number {
@@ -119,6 +113,7 @@ function action<Flags extends { json?: boolean }>(
   run: (flags: Flags, ...args: string[]) => Promise<void>,
 ) {
   return async (...args: unknown[]) => {
+    await loadAudit();
     // Commander passes the positional arguments first, then the options, then the command.
     const flags = args[args.length - 2] as Flags;
     const positional = args.slice(0, -2) as string[];
@@ -128,7 +123,7 @@ function action<Flags extends { json?: boolean }>(
       const mapped = mapError(error);
       if (mapped instanceof ReportedCheckFailed) throw mapped;
       if (flags.json && (mapped instanceof CheckFailed || mapped instanceof UsageError)) {
-        const code = error instanceof AuditError ? error.code : undefined;
+        const code = error instanceof auditLib.AuditError ? error.code : undefined;
         print(
           jsonLine({ ok: false, error: { ...(code ? { code } : {}), message: mapped.message } }),
         );
@@ -139,8 +134,8 @@ function action<Flags extends { json?: boolean }>(
 }
 
 function mapError(error: unknown): unknown {
-  if (!(error instanceof AuditError)) return error;
-  return CHECK_FAILURE_CODES.has(error.code)
+  if (!(error instanceof auditLib.AuditError)) return error;
+  return auditLib.CHECK_FAILURE_CODES.has(error.code)
     ? new CheckFailed(error.message)
     : new UsageError(error.message);
 }
@@ -289,12 +284,12 @@ async function fetchEntry(client: RekorClient, flags: GetFlags): Promise<LogEntr
 
 /** `inclusion --bundle`: the bundle's own proof offline, then (unless --offline) the log's answer now. */
 async function bundleInclusion(flags: InclusionFlags, print: Print): Promise<void> {
-  const { entry } = readBundle(readBytesFile(flags.bundle!));
+  const { entry } = auditLib.readBundle(readBytesFile(flags.bundle!));
   const url = flags.offline
     ? (flags.rekorUrl ?? stackDefaults(flags.stackDir).tlog)
     : logUrl(flags);
   const key = logKey(flags, url);
-  const offline = verifyBundleEntry(entry, key, { requireProof: flags.offline === true });
+  const offline = auditLib.verifyBundleEntry(entry, key, { requireProof: flags.offline === true });
   const results: Record<string, unknown> = {
     uuid: entry.uuid,
     logIndex: entry.logIndex,
@@ -302,14 +297,14 @@ async function bundleInclusion(flags: InclusionFlags, print: Print): Promise<voi
     signedEntryTimestamp: offline.setVerified ? 'verified' : 'absent',
   };
   if (!flags.offline) {
-    const client = new RekorClient(url!, { timeoutMs: timeoutMs(flags) });
+    const client = new auditLib.RekorClient(url!, { timeoutMs: timeoutMs(flags) });
     const fetched = await client.entryByUuid(entry.uuid);
     if (fetched.logIndex !== entry.logIndex) {
       throw new CheckFailed(
         `the log holds entry ${entry.uuid} at index ${fetched.logIndex}, the bundle says ${entry.logIndex}`,
       );
     }
-    results.log = entrySummary(verifyLogEntry(fetched, key)).inclusion;
+    results.log = entrySummary(auditLib.verifyLogEntry(fetched, key)).inclusion;
   }
   const where = (results.log ?? results.bundleProof) as
     | { origin: string; treeSize: bigint }
@@ -325,7 +320,9 @@ async function bundleInclusion(flags: InclusionFlags, print: Print): Promise<voi
 export function registerLogCommands(program: Command, print: Print, warn: Print): void {
   const log = program
     .command('log')
-    .description('audit a transparency log: entries, inclusion, consistency, mirror, fsck');
+    .description(
+      'audit a transparency log: entries, inclusion, consistency, auditLib.mirror, fsck',
+    );
 
   addCommon(log.command('info').description('the log’s current signed tree head, verified'))
     .option('--log <v1|v2>', 'which of the service’s logs (v2: its tiles checkpoint)', 'v1')
@@ -336,18 +333,18 @@ export function registerLogCommands(program: Command, print: Print, warn: Print)
         let checkpoint: VerifiedCheckpoint;
         let treeId: bigint | undefined;
         if (flavour(flags.log) === 'v1') {
-          const verified = await fetchVerifiedLogInfo(
-            new RekorClient(url, { timeoutMs: timeoutMs(flags) }),
+          const verified = await auditLib.fetchVerifiedLogInfo(
+            new auditLib.RekorClient(url, { timeoutMs: timeoutMs(flags) }),
             key,
           );
           checkpoint = verified.checkpoint;
           treeId = verified.info.treeId;
         } else {
-          const note = await new HttpTileSource(url, {
+          const note = await new auditLib.HttpTileSource(url, {
             timeoutMs: timeoutMs(flags),
           }).readCheckpoint();
           if (note === null) throw new CheckFailed(`${url} serves no checkpoint`);
-          checkpoint = openLogCheckpoint(note, key);
+          checkpoint = auditLib.openLogCheckpoint(note, key);
         }
         if (flags.json) {
           print(
@@ -375,10 +372,10 @@ export function registerLogCommands(program: Command, print: Print, warn: Print)
         const url = logUrl(flags);
         const key = logKey(flags, url);
         const entry = await fetchEntry(
-          new RekorClient(url, { timeoutMs: timeoutMs(flags) }),
+          new auditLib.RekorClient(url, { timeoutMs: timeoutMs(flags) }),
           flags,
         );
-        const verified = verifyLogEntry(entry, key);
+        const verified = auditLib.verifyLogEntry(entry, key);
         if (flags.json) print(jsonLine({ ok: true, ...entrySummary(verified) }));
         else {
           print(`uuid:            ${entry.uuid}`);
@@ -407,16 +404,16 @@ export function registerLogCommands(program: Command, print: Print, warn: Print)
     .action(
       action(print, async (flags: SearchFlags) => {
         const url = logUrl(flags);
-        const client = new RekorClient(url, { timeoutMs: timeoutMs(flags) });
+        const client = new auditLib.RekorClient(url, { timeoutMs: timeoutMs(flags) });
         let uuids: string[];
         if (flags.bundle) {
           if (flags.sha256 || flags.artifact || flags.email || flags.publicKey)
             throw new UsageError('--bundle is searched alone');
-          const { entry } = readBundle(readBytesFile(flags.bundle));
+          const { entry } = auditLib.readBundle(readBytesFile(flags.bundle));
           try {
             uuids = [(await client.entryByUuid(entry.uuid)).uuid];
           } catch (error) {
-            if (error instanceof AuditError && error.code === 'NOT_FOUND') uuids = [];
+            if (error instanceof auditLib.AuditError && error.code === 'NOT_FOUND') uuids = [];
             else throw error;
           }
         } else {
@@ -468,9 +465,9 @@ export function registerLogCommands(program: Command, print: Print, warn: Print)
         if (flags.bundle) return bundleInclusion(flags, print);
         const url = logUrl(flags);
         const key = logKey(flags, url);
-        const client = new RekorClient(url, { timeoutMs: timeoutMs(flags) });
+        const client = new auditLib.RekorClient(url, { timeoutMs: timeoutMs(flags) });
         if (!flags.artifact) {
-          const verified = verifyLogEntry(await fetchEntry(client, flags), key);
+          const verified = auditLib.verifyLogEntry(await fetchEntry(client, flags), key);
           if (flags.json) print(jsonLine({ ok: true, ...entrySummary(verified) }));
           else print(entryLine(verified));
           return;
@@ -479,7 +476,7 @@ export function registerLogCommands(program: Command, print: Print, warn: Print)
         const uuids = await client.search({ hash: `sha256:${digest}` });
         const verified: VerifiedLogEntry[] = [];
         for (const uuid of uuids)
-          verified.push(verifyLogEntry(await client.entryByUuid(uuid), key));
+          verified.push(auditLib.verifyLogEntry(await client.entryByUuid(uuid), key));
         // A search index is only a hint: an entry counts if its body signs this very digest.
         const matching = verified.filter((v) => signedDigest(v.entry.body) === digest);
         if (matching.length === 0)
@@ -509,19 +506,19 @@ export function registerLogCommands(program: Command, print: Print, warn: Print)
         const http = { timeoutMs: timeoutMs(flags) };
         const source: ConsistencySource =
           flavour(flags.log) === 'v1'
-            ? { kind: 'rekor-v1', client: new RekorClient(url, http) }
-            : { kind: 'tiles', tiles: new HttpTileSource(url, http) };
-        let audit: Awaited<ReturnType<typeof auditConsistency>>;
+            ? { kind: 'rekor-v1', client: new auditLib.RekorClient(url, http) }
+            : { kind: 'tiles', tiles: new auditLib.HttpTileSource(url, http) };
+        let audit: Awaited<ReturnType<typeof auditLib.auditConsistency>>;
         try {
-          audit = await auditConsistency({
+          audit = await auditLib.auditConsistency({
             source,
             logKey: key,
             logUrl: url,
             ...(flags.checkpointFile ? { checkpointFile: flags.checkpointFile } : {}),
           });
         } catch (error) {
-          if (error instanceof AuditError && error.code === 'INCONSISTENT') {
-            throw new AuditError(
+          if (error instanceof auditLib.AuditError && error.code === 'INCONSISTENT') {
+            throw new auditLib.AuditError(
               'INCONSISTENT',
               `the log was rewritten or rolled back: ${error.message}`,
               { cause: error },
@@ -558,7 +555,10 @@ export function registerLogCommands(program: Command, print: Print, warn: Print)
         'copy the log through its tiles API into DIR (C2SP layout), verifying every hash',
       ),
   )
-    .argument('<dir>', 'the mirror folder (created; an existing mirror is resumed and updated)')
+    .argument(
+      '<dir>',
+      'the auditLib.mirror folder (created; an existing auditLib.mirror is resumed and updated)',
+    )
     .option('--log <v1|v2>', 'which of the service’s logs', 'v1')
     .option('--quiet', 'no progress lines')
     .action(
@@ -568,7 +568,7 @@ export function registerLogCommands(program: Command, print: Print, warn: Print)
         const prefix = tilesUrl(url, flavour(flags.log));
         const onProgress = progressPrinter(warn, 'mirror', flags);
         const report = await withInterrupt((signal) =>
-          mirror(prefix, resolve(dir), {
+          auditLib.mirror(prefix, resolve(dir), {
             logKey: key,
             http: { timeoutMs: timeoutMs(flags) },
             signal,
@@ -606,10 +606,10 @@ export function registerLogCommands(program: Command, print: Print, warn: Print)
     log
       .command('fsck')
       .description(
-        're-derive every hash of a mirror folder or a log URL from its entries and check every checkpoint',
+        're-derive every hash of a auditLib.mirror folder or a log URL from its entries and check every checkpoint',
       ),
   )
-    .argument('<source>', 'a mirror folder or the log’s URL')
+    .argument('<source>', 'a auditLib.mirror folder or the log’s URL')
     .option('--log <v1|v2>', 'for a URL: which of the service’s logs', 'v1')
     .option(
       '--state-file <file>',
@@ -627,13 +627,13 @@ export function registerLogCommands(program: Command, print: Print, warn: Print)
         let url: string | undefined;
         if (isUrl) {
           url = target;
-          source = new HttpTileSource(tilesUrl(target, flavour(flags.log)), {
+          source = new auditLib.HttpTileSource(tilesUrl(target, flavour(flags.log)), {
             timeoutMs: timeoutMs(flags),
           });
         } else {
           const dir = resolve(target);
           if (!existsSync(dir)) throw new UsageError(`no such folder: ${dir}`);
-          source = new DirTileSource(dir);
+          source = new auditLib.DirTileSource(dir);
           url =
             flags.rekorUrl ??
             readMirrorDescription(dir)?.logUrl ??
@@ -642,9 +642,10 @@ export function registerLogCommands(program: Command, print: Print, warn: Print)
         const key = logKey(flags, url);
         const note = await source.readCheckpoint();
         if (note === null) throw new CheckFailed(`${source.location} has no checkpoint`);
-        const checkpoint = openLogCheckpoint(note, key);
-        const rememberedFile = flags.checkpointFile ?? defaultCheckpointFile(checkpoint.origin);
-        const remembered = readRememberedCheckpoint(rememberedFile);
+        const checkpoint = auditLib.openLogCheckpoint(note, key);
+        const rememberedFile =
+          flags.checkpointFile ?? auditLib.defaultCheckpointFile(checkpoint.origin);
+        const remembered = auditLib.readRememberedCheckpoint(rememberedFile);
         const stateFile =
           flags.stateFile ??
           join(
@@ -655,7 +656,7 @@ export function registerLogCommands(program: Command, print: Print, warn: Print)
           );
         const onProgress = progressPrinter(warn, 'fsck', flags);
         const report = await withInterrupt((signal) =>
-          fsck(source, {
+          auditLib.fsck(source, {
             logKey: key,
             checkpoint: note,
             ...(remembered
@@ -667,8 +668,8 @@ export function registerLogCommands(program: Command, print: Print, warn: Print)
             ...(onProgress ? { onProgress } : {}),
           }),
         ).catch((error: unknown) => {
-          if (error instanceof AuditError && error.code === 'ABORTED') {
-            throw new AuditError(
+          if (error instanceof auditLib.AuditError && error.code === 'ABORTED') {
+            throw new auditLib.AuditError(
               'ABORTED',
               `${error.message}; run the same command again to resume`,
             );
@@ -703,7 +704,7 @@ function fsckSummary(report: FsckReport) {
   };
 }
 
-/** mirror.json: where a mirror came from, so that fsck of the folder finds the log's key. */
+/** auditLib.mirror.json: where a auditLib.mirror came from, so that auditLib.fsck of the folder finds the log's key. */
 interface MirrorDescription {
   logUrl: string;
   log: LogFlavour;
@@ -711,7 +712,7 @@ interface MirrorDescription {
 }
 
 function writeMirrorDescription(dir: string, description: MirrorDescription): void {
-  // Written beside the tiles; no C2SP path is named mirror.json.
+  // Written beside the tiles; no C2SP path is named auditLib.mirror.json.
   const path = join(dir, 'mirror.json');
   writeFileSync(path, `${JSON.stringify(description, null, 2)}\n`);
 }

@@ -1,7 +1,6 @@
 // `airlock serve <service>`: run one service in the foreground, as a container or unit file would.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { openSigner, readPublicKey } from '@airlock/keys';
 import type { Command } from 'commander';
 import { ensureDevKey } from '../dev-keys.js';
 import { decodeUint } from '../encoding.js';
@@ -66,6 +65,7 @@ function readFlagFile(flag: string, path: string): string {
  */
 async function ctPublicKeyOf(value: string): Promise<string> {
   if (!value.startsWith('pkcs11:')) return readFlagFile('--ct-public-key', value);
+  const { readPublicKey } = await import('@airlock/keys');
   const key = await readPublicKey(value);
   return key.export({ type: 'spki', format: 'pem' }) as string;
 }
@@ -312,6 +312,7 @@ export function registerServeCommands(
         }
         const refreshIntervalMs = optionalNumber('--refresh-interval-ms', flags.refreshIntervalMs);
         const { startTufServer } = await import('@airlock/tuf-server');
+        const { openSigner } = await import('@airlock/keys');
         const timestampSigner = await openSigner(flags.timestampKey);
         try {
           const snapshotSigner = await openSigner(flags.snapshotKey);
