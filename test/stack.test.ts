@@ -175,6 +175,41 @@ describe('airlock up', () => {
     expect(TrustedRoot.toJSON(fetched)).toEqual(TrustedRoot.toJSON(trustedRoot()));
   });
 
+  it('every service serves Prometheus metrics that count the requests this test made', async () => {
+    const stack = stackJson();
+    const tsaBase = stack.tsa.replace(/\/api\/v1\/timestamp$/, '');
+    const expected: [string, string, string][] = [
+      [stack.ca, '/api/v2/signingCert', '200'],
+      [stack.ctlog, '/ct/v1/add-pre-chain', '200'],
+      [stack.tlog, '/api/v1/log/entries', '201'],
+      [tsaBase, '/api/v1/timestamp', '200'],
+    ];
+    for (const [base, route, status] of expected) {
+      const response = await fetch(`${base}/metrics`);
+      expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+      const text = await response.text();
+      // Prometheus text format: every sample line is `name{labels} value`.
+      for (const line of text.split('\n').filter((l) => l && !l.startsWith('#'))) {
+        expect(line).toMatch(/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{.*\})? \S+$/);
+      }
+      const sample = text
+        .split('\n')
+        .find(
+          (l) =>
+            l.startsWith('airlock_http_requests_total{') &&
+            l.includes(`route="${route}"`) &&
+            l.includes(`status="${status}"`),
+        );
+      // Two signatures went through the stack: the README from the printed commands, and sigstore-js's.
+      expect(Number(sample?.split(' ').at(-1)), `${base} ${route}`).toBeGreaterThanOrEqual(2);
+    }
+    const tuf = await (await fetch(`${stack.tuf}/metrics`)).text();
+    expect(tuf).toMatch(/airlock_http_requests_total\{[^}]*service="tuf"/);
+    for (const base of [stack.ca, stack.ctlog, stack.tlog, tsaBase, stack.tuf]) {
+      expect((await fetch(`${base}/readyz`)).status, base).toBe(200);
+    }
+  });
+
   it('refuses a bad configuration file with one line naming the key, before starting anything', async () => {
     const config = join(mkdtempSync(join(tmpdir(), 'airlock-config-')), 'airlock.yaml');
     writeFileSync(config, 'ports:\n  tlgo: 3000\n');
