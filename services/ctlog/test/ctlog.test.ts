@@ -277,3 +277,44 @@ describe('refused submissions leave the tree unchanged', () => {
     expect(malformed.statusCode).toBe(400);
   });
 });
+
+describe('verified chain links are remembered, never assumed', () => {
+  it('refuses an intermediate with the same name but another key after the real one was accepted', async () => {
+    // The real intermediate's link to the root is now remembered.
+    expect(
+      (await post('add-pre-chain', { chain: [b64(await precert()), b64(intermediate), b64(root)] }))
+        .statusCode,
+    ).toBe(200);
+    // An impostor: same subject, its own key, signed by a key that is not the root's.
+    const impostorSigner = SoftwareSigner.generate('ecdsa-p256-sha256');
+    const fakeRootSigner = SoftwareSigner.generate('ecdsa-p384-sha384');
+    const fakeRoot = await createRootCertificate({
+      signer: fakeRootSigner,
+      subject: { commonName: 'Airlock test root', organization: 'Airlock' },
+      notBefore: new Date(now - 60_000),
+      notAfter: new Date(now + 10 * year),
+    });
+    const impostor = await createIntermediateCertificate({
+      issuerCert: fakeRoot,
+      issuerSigner: fakeRootSigner,
+      publicKey: impostorSigner.publicKey,
+      subject: { commonName: 'Airlock test intermediate', organization: 'Airlock' },
+      notBefore: new Date(now - 60_000),
+      notAfter: new Date(now + year),
+    });
+    const tbs = await buildLeafTbs({
+      issuerCert: impostor,
+      publicKey: generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey,
+      notBefore: new Date(),
+      subjectAlternativeName: { type: 'email', value: 'mallory@airlock.test' },
+      extensions: { issuer: 'https://idp.airlock.test' },
+    });
+    const forged = await signTbs(precertificateTbs(tbs), impostorSigner);
+    const size = ct.log.treeState.size;
+    const response = await post('add-pre-chain', {
+      chain: [b64(forged), b64(impostor), b64(root)],
+    });
+    expect(response.statusCode).toBe(400);
+    expect(ct.log.treeState.size).toBe(size);
+  });
+});
